@@ -1,0 +1,38 @@
+# pgseccomp: a C module for PostgreSQL (PGXS) and the Go library that only
+# its helper processes load.
+
+MODULE_big = pgseccomp
+OBJS = c/pgseccomp.o c/settings.o c/helper.o c/install.o c/cache.o \
+	c/worker.o c/session.o c/compat.o
+PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
+
+EXTENSION = pgseccomp
+DATA = sql/pgseccomp--1.0.sql
+
+PG_CONFIG ?= pg_config
+GO ?= go
+
+# The Go library: loaded by helper processes only, never linked to the module.
+POLICY_LIB = pgseccomp_policy.so
+GO_SOURCES = $(shell find guc hooks ext -name '*.go' ! -name '*_test.go') go.mod go.sum
+EXTRA_CLEAN = $(POLICY_LIB) pgseccomp_policy.h
+
+all: $(POLICY_LIB)
+
+$(POLICY_LIB): $(GO_SOURCES)
+	$(GO) build -trimpath -buildmode=c-shared -o $@ ./ext
+
+install: install-policy
+
+install-policy: $(POLICY_LIB)
+	$(INSTALL_SHLIB) $(POLICY_LIB) '$(DESTDIR)$(pkglibdir)/$(POLICY_LIB)'
+
+uninstall: uninstall-policy
+
+uninstall-policy:
+	rm -f '$(DESTDIR)$(pkglibdir)/$(POLICY_LIB)'
+
+.PHONY: install-policy uninstall-policy
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

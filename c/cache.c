@@ -1,0 +1,397 @@
+/*
+ * cache.c
+ *		Shared memory: compiled session filters, keyed by their settings, and
+ *		the queue of compile requests served by the background worker.
+ *
+ * A connecting backend looks up the filter compiled for its exact settings
+ * (the bytes of its request section). The worker fills the cache at start
+ * and after each reload, so the connection path normally compiles nothing;
+ * a miss (a connection that beats the worker to a reload) queues a request
+ * and waits for the worker.
+ */
+#include "pgseccomp.h"
+
+#include <signal.h>
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/condition_variable.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/timestamp.h"
+
+#define REMOTE_TIMEOUT_MS	60000
+
+typedef struct CacheEntry
+{
+	bool		used;
+	uint64		stamp;			/* for LRU eviction */
+	uint8		key[PGSECCOMP_KEY_LEN];
+	bool		ok;
+	bool		has_program;
+	int			ninsns;
+	struct sock_filter program[BPF_MAXINSNS];
+	char		text[PGSECCOMP_ROWS_MAX];	/* rows, or message NUL detail NUL hint */
+} CacheEntry;
+
+typedef enum SlotState
+{
+	SLOT_FREE,
+	SLOT_PENDING,
+	SLOT_RUNNING,
+	SLOT_DONE
+} SlotState;
+
+typedef struct RequestSlot
+{
+	SlotState	state;
+	pid_t		owner;
+	bool		ok;
+	char		message[512];
+	char		detail[1024];
+	int			len;
+	char		request[PGSECCOMP_REQUEST_MAX];
+} RequestSlot;
+
+typedef struct PgseccompShared
+{
+	LWLock	   *lock;
+	ConditionVariable cv;		/* a request was finished or a slot freed */
+	Latch	   *worker_latch;
+	uint64		clock;
+	CacheEntry	entries[PGSECCOMP_CACHE_ENTRIES];
+	RequestSlot slots[PGSECCOMP_REQUEST_SLOTS];
+} PgseccompShared;
+
+static PgseccompShared *shared = NULL;
+
+Size
+pgseccomp_shmem_size(void)
+{
+	return MAXALIGN(sizeof(PgseccompShared));
+}
+
+void
+pgseccomp_shmem_init(void)
+{
+	bool		found;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	shared = ShmemInitStruct("pgseccomp", pgseccomp_shmem_size(), &found);
+	if (!found)
+	{
+		memset(shared, 0, pgseccomp_shmem_size());
+		shared->lock = &(GetNamedLWLockTranche("pgseccomp"))->lock;
+		ConditionVariableInit(&shared->cv);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+pgseccomp_target_key(const StringInfo section, uint8 *key)
+{
+	pgseccomp_sha256(section->data, section->len, key);
+}
+
+static CacheEntry *
+find_entry(const uint8 *key)
+{
+	int			i;
+
+	for (i = 0; i < PGSECCOMP_CACHE_ENTRIES; i++)
+	{
+		CacheEntry *e = &shared->entries[i];
+
+		if (e->used && memcmp(e->key, key, PGSECCOMP_KEY_LEN) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Copy the text fields of an entry: rows, or the parts of a message. */
+static void
+copy_text(const CacheEntry *e, CompiledFilter *out)
+{
+	if (e->ok)
+	{
+		out->rows = pstrdup(e->text);
+		return;
+	}
+	{
+		const char *message = e->text;
+		const char *detail = message + strlen(message) + 1;
+		const char *hint = detail + strlen(detail) + 1;
+
+		out->error.message = pstrdup(message);
+		out->error.detail = *detail ? pstrdup(detail) : NULL;
+		out->error.hint = *hint ? pstrdup(hint) : NULL;
+	}
+}
+
+bool
+pgseccomp_cache_lookup(const uint8 *key, CompiledFilter *out)
+{
+	CacheEntry *e;
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	e = find_entry(key);
+	if (e == NULL)
+	{
+		LWLockRelease(shared->lock);
+		return false;
+	}
+	e->stamp = ++shared->clock;
+	memset(out, 0, sizeof(*out));
+	out->ok = e->ok;
+	out->has_program = e->has_program;
+	out->ninsns = e->ninsns;
+	if (e->has_program)
+	{
+		out->program = palloc(sizeof(struct sock_filter) * e->ninsns);
+		memcpy(out->program, e->program, sizeof(struct sock_filter) * e->ninsns);
+	}
+	copy_text(e, out);
+	LWLockRelease(shared->lock);
+	return true;
+}
+
+static void
+put_text(char *dst, const char *const *parts, int nparts)
+{
+	Size		used = 0;
+	int			i;
+
+	for (i = 0; i < nparts; i++)
+	{
+		const char *p = parts[i] ? parts[i] : "";
+		Size		n = Min(strlen(p), PGSECCOMP_ROWS_MAX - used - (nparts - i));
+
+		memcpy(dst + used, p, n);
+		dst[used + n] = '\0';
+		used += n + 1;
+	}
+}
+
+/*
+ * Store a compiled filter, evicting the least recently used entry. A filter
+ * whose program or rows do not fit is stored as an error, so that the
+ * backend refuses the connection rather than running with less.
+ */
+void
+pgseccomp_cache_store(const uint8 *key, const CompiledFilter *f)
+{
+	CacheEntry *e;
+	bool		fits = !f->ok ||
+		((!f->has_program || f->ninsns <= BPF_MAXINSNS) &&
+		 strlen(f->rows ? f->rows : "") < PGSECCOMP_ROWS_MAX);
+	int			i;
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	e = find_entry(key);
+	for (i = 0; e == NULL && i < PGSECCOMP_CACHE_ENTRIES; i++)
+	{
+		CacheEntry *c = &shared->entries[i];
+
+		if (!c->used || e == NULL || c->stamp < e->stamp)
+			e = c;
+		if (!c->used)
+			break;
+	}
+	e->used = true;
+	e->stamp = ++shared->clock;
+	memcpy(e->key, key, PGSECCOMP_KEY_LEN);
+	e->ok = f->ok && fits;
+	e->has_program = e->ok && f->has_program;
+	e->ninsns = e->has_program ? f->ninsns : 0;
+	if (e->has_program)
+		memcpy(e->program, f->program, sizeof(struct sock_filter) * f->ninsns);
+	if (e->ok)
+	{
+		const char *rows = f->rows ? f->rows : "";
+
+		put_text(e->text, &rows, 1);
+	}
+	else if (!f->ok)
+	{
+		const char *parts[3] = {f->error.message, f->error.detail, f->error.hint};
+
+		put_text(e->text, parts, 3);
+	}
+	else
+	{
+		const char *parts[3] = {"session filter is too large for pgseccomp's cache",
+			psprintf("It has %d instructions and %zu bytes of description.",
+					 f->ninsns, strlen(f->rows ? f->rows : "")), NULL};
+
+		put_text(e->text, parts, 3);
+	}
+	LWLockRelease(shared->lock);
+	ConditionVariableBroadcast(&shared->cv);
+}
+
+/* Is the backend that queued a request gone? Its slot can be reused. */
+static bool
+owner_gone(const RequestSlot *s)
+{
+	return s->owner > 0 && kill(s->owner, 0) < 0 && errno == ESRCH;
+}
+
+/*
+ * Ask the worker to compile one target section into the cache, and wait.
+ * Returns false with *why set if it could not be done.
+ */
+bool
+pgseccomp_compile_remote(const StringInfo section, HelperMessage *why)
+{
+	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) REMOTE_TIMEOUT_MS * 1000;
+	RequestSlot *slot = NULL;
+	bool		ok;
+
+	if (section->len > PGSECCOMP_REQUEST_MAX)
+	{
+		why->message = "pgseccomp settings are too long";
+		why->detail = psprintf("The request has %d bytes; at most %d fit.",
+							   section->len, PGSECCOMP_REQUEST_MAX);
+		why->hint = NULL;
+		return false;
+	}
+
+	ConditionVariablePrepareToSleep(&shared->cv);
+	for (;;)
+	{
+		Latch	   *worker = NULL;
+		int			i;
+
+		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+		if (slot == NULL)
+		{
+			for (i = 0; i < PGSECCOMP_REQUEST_SLOTS && slot == NULL; i++)
+			{
+				RequestSlot *s = &shared->slots[i];
+
+				if (s->state == SLOT_FREE || (s->state == SLOT_DONE && owner_gone(s)))
+				{
+					slot = s;
+					slot->state = SLOT_PENDING;
+					slot->owner = MyProcPid;
+					slot->len = section->len;
+					memcpy(slot->request, section->data, section->len);
+				}
+			}
+			worker = shared->worker_latch;
+		}
+		else if (slot->state == SLOT_DONE)
+		{
+			ok = slot->ok;
+			if (!ok)
+			{
+				why->message = pstrdup(slot->message);
+				why->detail = slot->detail[0] ? pstrdup(slot->detail) : NULL;
+				why->hint = NULL;
+			}
+			slot->state = SLOT_FREE;
+			slot->owner = 0;
+			LWLockRelease(shared->lock);
+			ConditionVariableCancelSleep();
+			ConditionVariableBroadcast(&shared->cv);
+			return ok;
+		}
+		LWLockRelease(shared->lock);
+		if (worker)
+			SetLatch(worker);
+
+		if (GetCurrentTimestamp() >= deadline)
+			break;
+		ConditionVariableTimedSleep(&shared->cv, 1000, PG_WAIT_EXTENSION);
+		/* The worker may have started since; wake it again next round. */
+		if (slot && slot->state == SLOT_PENDING)
+		{
+			LWLockAcquire(shared->lock, LW_SHARED);
+			worker = shared->worker_latch;
+			LWLockRelease(shared->lock);
+			if (worker)
+				SetLatch(worker);
+		}
+	}
+	ConditionVariableCancelSleep();
+	if (slot)
+	{
+		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+		if (slot->state == SLOT_PENDING)
+			slot->state = SLOT_FREE;
+		else
+			slot->owner = -1;	/* the worker frees it when done */
+		LWLockRelease(shared->lock);
+	}
+	why->message = "pgseccomp background worker did not compile the session filter in time";
+	why->detail = psprintf("No answer within %d ms.", REMOTE_TIMEOUT_MS);
+	why->hint = "Check that the \"pgseccomp compiler\" background worker is running.";
+	return false;
+}
+
+/*
+ * The worker announces itself, so that backends can wake it, and takes over
+ * what a previous worker left running.
+ */
+void
+pgseccomp_worker_attach(void)
+{
+	int			i;
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	shared->worker_latch = MyLatch;
+	for (i = 0; i < PGSECCOMP_REQUEST_SLOTS; i++)
+		if (shared->slots[i].state == SLOT_RUNNING)
+			shared->slots[i].state = SLOT_PENDING;
+	LWLockRelease(shared->lock);
+}
+
+/* Take the next pending request, if any. */
+bool
+pgseccomp_next_request(StringInfo section, int *slotno)
+{
+	int			i;
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	for (i = 0; i < PGSECCOMP_REQUEST_SLOTS; i++)
+	{
+		RequestSlot *s = &shared->slots[i];
+
+		if (s->state == SLOT_PENDING)
+		{
+			s->state = SLOT_RUNNING;
+			resetStringInfo(section);
+			appendBinaryStringInfo(section, s->request, s->len);
+			*slotno = i;
+			LWLockRelease(shared->lock);
+			return true;
+		}
+	}
+	LWLockRelease(shared->lock);
+	return false;
+}
+
+void
+pgseccomp_finish_request(int slotno, const HelperMessage *why)
+{
+	RequestSlot *s = &shared->slots[slotno];
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	s->ok = (why == NULL);
+	if (why)
+	{
+		strlcpy(s->message, why->message, sizeof(s->message));
+		strlcpy(s->detail, why->detail ? why->detail : "", sizeof(s->detail));
+	}
+	if (s->owner == -1)
+	{
+		s->state = SLOT_FREE;	/* its backend gave up waiting */
+		s->owner = 0;
+	}
+	else
+		s->state = SLOT_DONE;
+	LWLockRelease(shared->lock);
+	ConditionVariableBroadcast(&shared->cv);
+}

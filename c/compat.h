@@ -1,0 +1,33 @@
+/*
+ * compat.h
+ *		Version shims, so that the C layer builds for PostgreSQL 13 to 17.
+ */
+#ifndef PGSECCOMP_COMPAT_H
+#define PGSECCOMP_COMPAT_H
+
+#include "postgres.h"
+#include "funcapi.h"
+#include "utils/guc.h"
+
+/* PostgreSQL 15 reserves a prefix; older releases only warned. */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* PostgreSQL 15 added InitMaterializedSRF; 14 had it as SetSingleFuncCall. */
+#if PG_VERSION_NUM < 150000
+#define InitMaterializedSRF(fcinfo, flags) pgseccomp_materialize(fcinfo)
+extern void pgseccomp_materialize(FunctionCallInfo fcinfo);
+#define PGSECCOMP_NEED_MATERIALIZE
+#endif
+
+/* PostgreSQL 15 asks for shared memory in shmem_request_hook. */
+#if PG_VERSION_NUM >= 150000
+#define PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK
+#endif
+
+/* A SHA-256 digest: pg_cryptohash from 14 on, pg_sha256 before. */
+#define PGSECCOMP_KEY_LEN 32
+extern void pgseccomp_sha256(const char *data, size_t len, uint8 *out);
+
+#endif							/* PGSECCOMP_COMPAT_H */

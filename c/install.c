@@ -1,0 +1,43 @@
+/*
+ * install.c
+ *		Install a compiled BPF program as a seccomp filter of this process.
+ *
+ * This is all a connection pays for its session filter: the program was
+ * compiled ahead of time by a helper, so installing it is two prctl() calls
+ * and one seccomp(2).
+ */
+#include "pgseccomp.h"
+
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+bool
+pgseccomp_install(const struct sock_filter *program, int ninsns, char **why)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short) ninsns,
+		.filter = (struct sock_filter *) program,
+	};
+
+	/* Another process of the same user must not ptrace its way around it. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+	{
+		*why = psprintf("prctl(PR_SET_DUMPABLE) failed: %m");
+		return false;
+	}
+	/* Required for an unprivileged seccomp(2), and kept across execve(). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	{
+		*why = psprintf("prctl(PR_SET_NO_NEW_PRIVS) failed: %m");
+		return false;
+	}
+	/* FLAG_LOG: denials of every kind reach the kernel log, errno ones too. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) < 0)
+	{
+		*why = psprintf("seccomp(SECCOMP_SET_MODE_FILTER) failed: %m");
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,194 @@
+/*
+ * pgseccomp.c
+ *		Module entry: settings, the global filter at postmaster start, hooks,
+ *		and the SQL-callable functions.
+ */
+#include "pgseccomp.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/auth.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+static ClientAuthentication_hook_type prev_client_auth_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+#ifdef PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+#endif
+
+static void
+request_shmem(void)
+{
+#ifdef PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+#endif
+	RequestAddinShmemSpace(pgseccomp_shmem_size());
+	RequestNamedLWLockTranche("pgseccomp", 1);
+}
+
+static void
+startup_shmem(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	pgseccomp_shmem_init();
+	if (!IsUnderPostmaster)
+		pgseccomp_seed_cache();
+}
+
+static void
+client_authentication(Port *port, int status)
+{
+	/* Ours first: nothing later in the chain runs unfiltered. */
+	pgseccomp_client_authentication(port, status);
+	if (prev_client_auth_hook)
+		prev_client_auth_hook(port, status);
+}
+
+/*
+ * Compile everything at start, in a helper forked from the postmaster
+ * before any filter exists: the global filter, and the session and role
+ * filters. Any bad setting stops the server here, naming the setting and
+ * the token; PostgreSQL itself would only warn and use the default.
+ */
+static void
+load_global_filter(void)
+{
+	StringInfoData request;
+	HelperResponse resp;
+	HelperMessage why;
+	List	   *keys = NIL;
+	List	   *roles = pgseccomp_listed_roles();
+	ListCell   *lc;
+	char	   *install_error;
+	int			i;
+
+	initStringInfo(&request);
+	pgseccomp_request_global(&request);
+	for (i = -1; i < list_length(roles); i++)
+	{
+		StringInfoData section;
+		uint8	   *key = palloc(PGSECCOMP_KEY_LEN);
+
+		initStringInfo(&section);
+		pgseccomp_request_target(&section, i < 0 ? NULL : list_nth(roles, i));
+		pgseccomp_target_key(&section, key);
+		keys = lappend(keys, key);
+		appendBinaryStringInfo(&request, section.data, section.len);
+	}
+
+	if (!pgseccomp_run_helper(&request, &resp, &why))
+		pgseccomp_ereport_message(FATAL, &why);
+	if (!resp.global.ok)
+		pgseccomp_ereport_message(FATAL, &resp.global.error);
+	for (i = 0; i < resp.ntargets; i++)
+		if (!resp.targets[i].ok)
+			pgseccomp_ereport_message(FATAL, &resp.targets[i].error);
+	if (resp.ntargets != list_length(keys) || !resp.global.has_program || resp.names == NULL)
+		ereport(FATAL,
+				(errmsg("incomplete answer from the pgseccomp helper")));
+	foreach(lc, resp.warnings)
+		pgseccomp_ereport_message(WARNING, lfirst(lc));
+
+	if (!pgseccomp_install(resp.global.program, resp.global.ninsns, &install_error))
+		ereport(FATAL,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not install the pgseccomp global filter"),
+				 errdetail_internal("%s", install_error)));
+
+	pgseccomp_set_syscall_names(resp.names);
+	pgseccomp_keep_start_result(&resp, keys);
+	ereport(LOG,
+			(errmsg("pgseccomp global filter installed"),
+			 errdetail("%d instructions; %d session and role filters compiled.",
+					   resp.global.ninsns, resp.ntargets)));
+}
+
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pgseccomp must be loaded via shared_preload_libraries")));
+
+	pgseccomp_define_settings();
+	if (!pgseccomp_enabled)
+		return;
+
+	load_global_filter();
+
+#ifdef PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = request_shmem;
+#else
+	request_shmem();
+#endif
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = startup_shmem;
+	prev_client_auth_hook = ClientAuthentication_hook;
+	ClientAuthentication_hook = client_authentication;
+	pgseccomp_register_worker();
+}
+
+/* Emit the rows of one context: "syscall TAB number TAB action" lines. */
+static void
+put_rows(ReturnSetInfo *rsinfo, const char *rows, const char *context)
+{
+	char	   *copy = pstrdup(rows);
+	char	   *line;
+	char	   *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	{
+		char	   *num = strchr(line, '\t');
+		char	   *action = num ? strchr(num + 1, '\t') : NULL;
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		if (action == NULL)
+			elog(ERROR, "malformed pgseccomp filter description: \"%s\"", line);
+		*num++ = '\0';
+		*action++ = '\0';
+		values[0] = CStringGetTextDatum(line);
+		values[1] = Int32GetDatum(pg_strtoint32(num));
+		values[2] = CStringGetTextDatum(action);
+		values[3] = CStringGetTextDatum(context);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+PG_FUNCTION_INFO_V1(pg_get_seccomp_filter);
+
+/*
+ * seccomp_filter(): what this process really enforces. Context "global" is
+ * the postmaster's filter, inherited by every process; context "session"
+ * is the merge of every filter this backend has loaded.
+ */
+Datum
+pg_get_seccomp_filter(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	if (!pgseccomp_enabled)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("seccomp is not enabled")));
+
+	InitMaterializedSRF(fcinfo, 0);
+	put_rows(rsinfo, pgseccomp_global_rows, "global");
+	/* Processes without a session filter enforce the global one alone. */
+	put_rows(rsinfo, pgseccomp_session_rows ? pgseccomp_session_rows : "", "session");
+	return (Datum) 0;
+}

@@ -1,0 +1,277 @@
+/*
+ * settings.c
+ *		pgseccomp's settings: their definitions, the checks PostgreSQL runs
+ *		at reload, and the request text sent to the compile helper.
+ *
+ * The grammar of list values belongs to the Go library. Check hooks run in
+ * every process and may not start Go, so at reload they check only what a
+ * comma list of known syscall names needs, against the syscall table that
+ * the helper returned at start; everything else (and everything at start)
+ * is validated by the helper itself.
+ */
+#include "pgseccomp.h"
+
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/varlena.h"
+
+bool		pgseccomp_enabled = false;
+
+static const struct config_enum_entry action_options[] = {
+	{"allow", SECCOMP_ACTION_ALLOW, false},
+	{"log", SECCOMP_ACTION_LOG, false},
+	{"error", SECCOMP_ACTION_ERROR, false},
+	{"kill", SECCOMP_ACTION_KILL, false},
+	{NULL, 0, false}
+};
+
+/* The four lists of a level, in the order the Go library indexes them. */
+static const char *const list_fields[] = {"allow", "log", "error", "kill"};
+
+#define NLISTS 4
+
+static int	global_default = SECCOMP_ACTION_ALLOW;
+static char *global_lists[NLISTS];
+static int	session_default = SECCOMP_ACTION_ALLOW;
+static char *session_lists[NLISTS];
+static char *session_roles = NULL;
+
+/* Native syscall names from the helper, sorted; NULL until start is done. */
+static char **syscall_names = NULL;
+static int	nsyscall_names = 0;
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * Keep the syscall table for later checks. Called in the postmaster at
+ * start, so every process forked from it has the table.
+ */
+void
+pgseccomp_set_syscall_names(const char *names)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	char	   *copy = pstrdup(names);
+	char	   *tok;
+	char	   *save = NULL;
+	int			cap = 512;
+
+	syscall_names = palloc(sizeof(char *) * cap);
+	nsyscall_names = 0;
+	for (tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
+	{
+		if (nsyscall_names == cap)
+		{
+			cap *= 2;
+			syscall_names = repalloc(syscall_names, sizeof(char *) * cap);
+		}
+		syscall_names[nsyscall_names++] = tok;
+	}
+	qsort(syscall_names, nsyscall_names, sizeof(char *), compare_names);
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+known_syscall(const char *name)
+{
+	return bsearch(&name, syscall_names, nsyscall_names, sizeof(char *),
+				   compare_names) != NULL;
+}
+
+static bool
+check_list(char **newval, bool inherit_ok)
+{
+	char	   *raw;
+	List	   *items = NIL;
+	ListCell   *lc;
+	bool		ok = true;
+
+	if (inherit_ok && strcmp(*newval, "*") == 0)
+		return true;
+
+	raw = pstrdup(*newval);
+	if (!SplitIdentifierString(raw, ',', &items))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		ok = false;
+	}
+	else if (syscall_names != NULL)
+	{
+		foreach(lc, items)
+		{
+			const char *name = lfirst(lc);
+
+			if (!known_syscall(name))
+			{
+				GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+				GUC_check_errdetail("Syscall \"%s\" is unknown on this architecture.", name);
+				ok = false;
+				break;
+			}
+		}
+	}
+	list_free(items);
+	pfree(raw);
+	return ok;
+}
+
+static bool
+check_global_list(char **newval, void **extra, GucSource source)
+{
+	return check_list(newval, false);
+}
+
+static bool
+check_session_list(char **newval, void **extra, GucSource source)
+{
+	return check_list(newval, true);
+}
+
+static bool
+check_roles(char **newval, void **extra, GucSource source)
+{
+	char	   *raw = pstrdup(*newval);
+	List	   *items = NIL;
+	bool		ok = SplitIdentifierString(raw, ',', &items);
+
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free(items);
+	pfree(raw);
+	return ok;
+}
+
+void
+pgseccomp_define_settings(void)
+{
+	int			i;
+
+	DefineCustomBoolVariable("pgseccomp.enabled",
+							 "Turns on seccomp syscall enforcement.",
+							 NULL, &pgseccomp_enabled, false, PGC_POSTMASTER,
+							 0, NULL, NULL, NULL);
+
+	for (i = 0; i < NLISTS; i++)
+	{
+		DefineCustomStringVariable(psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
+								   psprintf("Syscalls the global filter gives the action \"%s\".", list_fields[i]),
+								   "Enforced in the postmaster and inherited by every process.",
+								   &global_lists[i], "", PGC_POSTMASTER,
+								   0, check_global_list, NULL, NULL);
+	}
+	DefineCustomEnumVariable("pgseccomp.global_syscall_default",
+							 "Action of the global filter for syscalls no global list names.",
+							 NULL, &global_default, SECCOMP_ACTION_ALLOW,
+							 action_options, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+
+	for (i = 0; i < NLISTS; i++)
+	{
+		DefineCustomStringVariable(psprintf("pgseccomp.session_syscall_%s", list_fields[i]),
+								   psprintf("Syscalls the session filter gives the action \"%s\".", list_fields[i]),
+								   "Enforced in client backends after authentication; \"*\" means the global list.",
+								   &session_lists[i], "*", PGC_SIGHUP,
+								   0, check_session_list, NULL, NULL);
+	}
+	DefineCustomEnumVariable("pgseccomp.session_syscall_default",
+							 "Action of the session filter for syscalls no session list names.",
+							 NULL, &session_default, SECCOMP_ACTION_ALLOW,
+							 action_options, PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	DefineCustomStringVariable("pgseccomp.session_roles",
+							   "Roles whose session filter uses session_syscall_*.<role> overrides.",
+							   NULL, &session_roles, "", PGC_SIGHUP,
+							   0, check_roles, NULL, NULL);
+
+	MarkGUCPrefixReserved("pgseccomp");
+}
+
+static const char *
+action_name(int action)
+{
+	return action_options[action].name;
+}
+
+static void
+put_pair(StringInfo buf, const char *name, const char *value)
+{
+	appendBinaryStringInfo(buf, name, strlen(name) + 1);
+	appendBinaryStringInfo(buf, value, strlen(value) + 1);
+}
+
+static void
+put_marker(StringInfo buf, const char *marker)
+{
+	appendBinaryStringInfo(buf, marker, strlen(marker) + 1);
+}
+
+/* The "[global]" section of a request: see guc/request.go. */
+void
+pgseccomp_request_global(StringInfo buf)
+{
+	int			i;
+
+	put_marker(buf, "[global]");
+	for (i = 0; i < NLISTS; i++)
+		put_pair(buf, psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
+				 global_lists[i]);
+	put_pair(buf, "pgseccomp.global_syscall_default", action_name(global_default));
+}
+
+/*
+ * A "[target]" section: the session settings and, for a listed role, the
+ * overrides that are set. Its bytes are the target's cache key, so it holds
+ * exactly what decides the filter.
+ */
+void
+pgseccomp_request_target(StringInfo buf, const char *role)
+{
+	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
+	int			i;
+
+	put_marker(buf, "[target]");
+	if (role)
+		put_pair(buf, "role", role);
+	for (i = 0; i < NLISTS; i++)
+		put_pair(buf, psprintf("pgseccomp.session_syscall_%s", list_fields[i]),
+				 session_lists[i]);
+	put_pair(buf, "pgseccomp.session_syscall_default", action_name(session_default));
+	if (role == NULL)
+		return;
+	for (i = 0; i < lengthof(fields); i++)
+	{
+		char	   *name = psprintf("session_syscall_%s.%s", fields[i], role);
+		const char *value = GetConfigOption(name, true, false);
+
+		if (value != NULL)
+			put_pair(buf, name, value);
+	}
+}
+
+/* The roles of pgseccomp.session_roles, as palloc'd strings. */
+List *
+pgseccomp_listed_roles(void)
+{
+	char	   *raw = pstrdup(session_roles ? session_roles : "");
+	List	   *items = NIL;
+
+	if (!SplitIdentifierString(raw, ',', &items))
+		return NIL;				/* the check hook rejects such values */
+	return items;
+}
+
+bool
+pgseccomp_role_is_listed(const char *role)
+{
+	ListCell   *lc;
+
+	foreach(lc, pgseccomp_listed_roles())
+	{
+		if (strcmp(lfirst(lc), role) == 0)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,29 @@
+// Command ext is the c-shared library that pgseccomp's compile helper
+// loads. Only helper processes load it: a Go runtime does not survive
+// fork, and PostgreSQL forks every backend from the postmaster.
+package main
+
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"os"
+	"unsafe"
+)
+
+// PgseccompCompile decodes a request of n bytes, compiles it and writes the
+// response to fd. It returns 0, or -1 if the response could not be written.
+//
+//export PgseccompCompile
+func PgseccompCompile(req *C.char, n C.int, fd C.int) C.int {
+	in := C.GoBytes(unsafe.Pointer(req), n)
+	out := os.NewFile(uintptr(fd), "response")
+	if _, err := out.Write(respond(in)); err != nil {
+		return -1
+	}
+	return 0
+}
+
+func main() {}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"strings"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+	"github.com/pgseccomp/pgseccomp/hooks"
+)
+
+// Record tags of a response, read by c/helper.c: each record is a tag
+// byte, a native-endian uint32 length and the payload.
+const (
+	tagGlobal  = 'G' // the global section starts
+	tagTarget  = 'T' // the next target's section starts
+	tagBPF     = 'B' // a filter program
+	tagNone    = 'N' // no filter is needed
+	tagRows    = 'R' // the description rows
+	tagError   = 'E' // message NUL detail NUL hint
+	tagWarning = 'W' // message NUL detail NUL hint
+	tagNames   = 'L' // the syscall table, one name per line
+)
+
+type writer struct{ bytes.Buffer }
+
+func (w *writer) record(tag byte, payload []byte) {
+	w.WriteByte(tag)
+	binary.Write(&w.Buffer, binary.NativeEndian, uint32(len(payload)))
+	w.Write(payload)
+}
+
+func (w *writer) message(tag byte, msg, detail, hint string) {
+	w.record(tag, []byte(strings.Join([]string{msg, detail, hint}, "\x00")))
+}
+
+func (w *writer) err(err error) {
+	var ge *guc.SettingError
+	if errors.As(err, &ge) {
+		w.message(tagError, ge.Message, ge.Detail, ge.Hint)
+		return
+	}
+	w.message(tagError, "could not build seccomp filter", err.Error()+".", "")
+}
+
+// respond turns a request into a response; every failure is a record.
+func respond(in []byte) []byte {
+	var w writer
+	table := hooks.NativeTable()
+	w.record(tagGlobal, nil)
+	req, err := guc.DecodeRequest(in)
+	if err != nil {
+		w.message(tagError, "malformed request to the pgseccomp helper", err.Error()+".", "")
+		return w.Bytes()
+	}
+	res := hooks.Compile(req, table)
+	if res.Err != nil {
+		w.err(res.Err)
+		return w.Bytes()
+	}
+	w.record(tagBPF, res.GlobalBPF)
+	w.record(tagRows, []byte(hooks.FormatRows(res.GlobalRows, table)))
+	for _, wn := range res.Warnings {
+		w.message(tagWarning, wn.Message, wn.Detail, "")
+	}
+	w.record(tagNames, []byte(strings.Join(table.Names(), "\n")))
+	for _, t := range res.Targets {
+		w.record(tagTarget, nil)
+		switch {
+		case t.Err != nil:
+			w.err(t.Err)
+		case t.BPF == nil:
+			w.record(tagNone, nil)
+			w.record(tagRows, []byte(hooks.FormatRows(t.Rows, table)))
+		default:
+			w.record(tagBPF, t.BPF)
+			w.record(tagRows, []byte(hooks.FormatRows(t.Rows, table)))
+		}
+	}
+	return w.Bytes()
+}

@@ -1,0 +1,151 @@
+package guc
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// A request from the C layer is a sequence of NUL-terminated strings: a
+// section marker, then name/value pairs. "[global]" comes once, first, with
+// the global settings; each "[target]" holds the session settings, an
+// optional "role" and that role's overrides. The C layer keys its filter
+// cache by the bytes of a target section, so a section must be
+// self-contained.
+const (
+	MarkGlobal = "[global]"
+	MarkTarget = "[target]"
+	KeyRole    = "role"
+)
+
+// Request is a decoded request.
+type Request struct {
+	Global  Level
+	Targets []Target
+}
+
+// DecodeRequest parses the wire form of a request.
+func DecodeRequest(b []byte) (*Request, error) {
+	if len(b) == 0 || b[len(b)-1] != 0 {
+		return nil, fmt.Errorf("request is not NUL-terminated")
+	}
+	fields := strings.Split(string(bytes.TrimSuffix(b, []byte{0})), "\x00")
+	req := &Request{Global: DefaultGlobal()}
+	var cur *Target
+	seenGlobal := false
+	for i := 0; i < len(fields); i++ {
+		switch f := fields[i]; f {
+		case MarkGlobal:
+			if seenGlobal || cur != nil {
+				return nil, fmt.Errorf("misplaced %s section", MarkGlobal)
+			}
+			seenGlobal = true
+		case MarkTarget:
+			req.Targets = append(req.Targets, Target{Session: DefaultSession(), Overrides: map[Field]string{}})
+			cur = &req.Targets[len(req.Targets)-1]
+		default:
+			if i+1 >= len(fields) {
+				return nil, fmt.Errorf("setting %q has no value", f)
+			}
+			val := fields[i+1]
+			i++
+			var err error
+			if cur == nil {
+				err = setLevel(&req.Global, GlobalName, f, val)
+			} else {
+				err = cur.set(f, val)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !seenGlobal {
+		return nil, fmt.Errorf("request has no %s section", MarkGlobal)
+	}
+	for i := range req.Targets {
+		req.Targets[i].Global = req.Global
+	}
+	return req, nil
+}
+
+// DefaultGlobal is the global level with every setting at its default.
+func DefaultGlobal() Level { return defaultLevel(GlobalName, GlobalListDefault) }
+
+// DefaultSession is the session level with every setting at its default.
+func DefaultSession() Level { return defaultLevel(SessionName, SessionListDefault) }
+
+func defaultLevel(name func(Field) string, list string) Level {
+	l := Level{Default: Value{Name: name(FieldDefault), Raw: DefaultAction}}
+	for _, a := range Actions {
+		l.Lists[a] = Value{Name: name(ListField(a)), Raw: list}
+	}
+	return l
+}
+
+func setLevel(l *Level, name func(Field) string, setting, val string) error {
+	if setting == name(FieldDefault) {
+		l.Default.Raw = val
+		return nil
+	}
+	for _, a := range Actions {
+		if setting == name(ListField(a)) {
+			l.Lists[a].Raw = val
+			return nil
+		}
+	}
+	return fmt.Errorf("unexpected setting %q", setting)
+}
+
+func (t *Target) set(setting, val string) error {
+	if setting == KeyRole {
+		t.Role = val
+		return nil
+	}
+	if setLevel(&t.Session, SessionName, setting, val) == nil {
+		return nil
+	}
+	if t.Role != "" {
+		for _, f := range Fields {
+			if setting == RoleName(f, t.Role) {
+				t.Overrides[f] = val
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("unexpected setting %q", setting)
+}
+
+// EncodeRequest is the inverse of DecodeRequest, for tests and tools; the C
+// layer writes the same form.
+func EncodeRequest(r *Request) []byte {
+	var b bytes.Buffer
+	put := func(s ...string) {
+		for _, x := range s {
+			b.WriteString(x)
+			b.WriteByte(0)
+		}
+	}
+	put(MarkGlobal)
+	putLevel(put, r.Global)
+	for _, t := range r.Targets {
+		put(MarkTarget)
+		if t.Role != "" {
+			put(KeyRole, t.Role)
+		}
+		putLevel(put, t.Session)
+		for _, f := range Fields {
+			if v, ok := t.Overrides[f]; ok {
+				put(RoleName(f, t.Role), v)
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+func putLevel(put func(...string), l Level) {
+	for _, a := range Actions {
+		put(l.Lists[a].Name, l.Lists[a].Raw)
+	}
+	put(l.Default.Name, l.Default.Raw)
+}

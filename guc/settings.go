@@ -1,0 +1,131 @@
+// Package guc is pgseccomp's settings model: the names and defaults of its
+// settings, the grammar of their values, role overrides and the per-role
+// fallback to session values. It knows nothing about BPF or PostgreSQL; the
+// C layer defines the GUCs and ships their raw values here.
+package guc
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Action is what a filter does with a syscall. The order is the kernel's
+// precedence: a higher value wins when stacked filters disagree.
+type Action int
+
+const (
+	Allow Action = iota
+	Log
+	Error
+	Kill
+)
+
+// Actions lists every action in precedence order, lowest first.
+var Actions = []Action{Allow, Log, Error, Kill}
+
+var actionNames = [...]string{"allow", "log", "error", "kill"}
+
+func (a Action) String() string {
+	if a < Allow || a > Kill {
+		return fmt.Sprintf("action(%d)", int(a))
+	}
+	return actionNames[a]
+}
+
+// ParseAction reads an action name, case-insensitively and ignoring
+// surrounding blanks, as PostgreSQL does for enum settings.
+func ParseAction(s string) (Action, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for i, n := range actionNames {
+		if s == n {
+			return Action(i), true
+		}
+	}
+	return 0, false
+}
+
+// Field names the five settings of one level: its default and one list per
+// action.
+type Field string
+
+const (
+	FieldDefault Field = "default"
+	FieldAllow   Field = "allow"
+	FieldLog     Field = "log"
+	FieldError   Field = "error"
+	FieldKill    Field = "kill"
+)
+
+// ListField is the field that holds the list of syscalls given action a.
+func ListField(a Action) Field { return Field(a.String()) }
+
+// Fields lists a level's settings in the order the original documents them.
+var Fields = []Field{FieldAllow, FieldLog, FieldError, FieldKill, FieldDefault}
+
+// Inherit is the list value that means "the global list of this action".
+const Inherit = "*"
+
+// Setting names, exactly as the original pgseccomp spells them.
+const (
+	EnabledName      = "pgseccomp.enabled"
+	SessionRolesName = "pgseccomp.session_roles"
+)
+
+// GlobalName is the name of a global (postmaster) setting.
+func GlobalName(f Field) string { return "pgseccomp.global_syscall_" + string(f) }
+
+// SessionName is the name of a session setting.
+func SessionName(f Field) string { return "pgseccomp.session_syscall_" + string(f) }
+
+// RoleName is the name of a per-role override: a placeholder setting that
+// PostgreSQL neither defines nor validates.
+func RoleName(f Field, role string) string { return "session_syscall_" + string(f) + "." + role }
+
+// Defaults of the settings, as in the original.
+const (
+	GlobalListDefault  = ""
+	SessionListDefault = Inherit
+	DefaultAction      = "allow"
+)
+
+// Value is one setting's raw text with the name it came from, so that every
+// error can say which setting holds the offending token.
+type Value struct {
+	Name string
+	Raw  string
+}
+
+// Level is the raw settings of one filter level.
+type Level struct {
+	Default Value
+	Lists   [4]Value // indexed by Action
+}
+
+// Target is everything needed to build the filter of one kind of client
+// backend: the global level, the session level and, for a role listed in
+// pgseccomp.session_roles, that role's overrides.
+type Target struct {
+	Global    Level
+	Session   Level
+	Role      string           // empty for the plain session filter
+	Overrides map[Field]string // only the overrides that are set
+}
+
+// Effective returns the session level as it applies to the target's role:
+// each override that is set replaces the session value, the others fall back
+// to it.
+func (t Target) Effective() Level {
+	lvl := t.Session
+	if t.Role == "" {
+		return lvl
+	}
+	if v, ok := t.Overrides[FieldDefault]; ok {
+		lvl.Default = Value{Name: RoleName(FieldDefault, t.Role), Raw: v}
+	}
+	for _, a := range Actions {
+		if v, ok := t.Overrides[ListField(a)]; ok {
+			lvl.Lists[a] = Value{Name: RoleName(ListField(a), t.Role), Raw: v}
+		}
+	}
+	return lvl
+}

@@ -1,0 +1,81 @@
+package hooks
+
+import (
+	"fmt"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+)
+
+// Warning is a message for the server log at start, in PostgreSQL's style.
+type Warning struct {
+	Message string
+	Detail  string
+}
+
+// Global is the global level's result: the filter the postmaster installs,
+// its parsed lists for "*", and warnings for the log.
+type Global struct {
+	Filter   *Filter
+	Policy   *guc.Policy
+	Lists    *guc.GlobalLists
+	Warnings []Warning
+}
+
+// BuildGlobal validates the global settings and builds the global filter.
+// Syscalls that pgseccomp needs after start (to fork its compile helper)
+// are allowed with source "pgseccomp" when the global settings would deny
+// or log them without naming them; a setting that names one to deny it is
+// kept, with a warning.
+func BuildGlobal(l guc.Level, r guc.Resolver, needs []string) (*Global, error) {
+	spec := guc.GlobalSpec(l)
+	lists, err := guc.ParseGlobalLists(l, r)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := guc.Compile(spec, nil, r)
+	if err != nil {
+		return nil, err
+	}
+	g := &Global{Filter: FromPolicy(pol, SourceGlobal), Policy: pol, Lists: lists}
+	for _, name := range needs {
+		nr, ok := r.Number(name)
+		if !ok {
+			continue // not on this architecture
+		}
+		if rule, named := pol.Rules[nr]; named {
+			if rule.Action >= guc.Error {
+				g.Warnings = append(g.Warnings, Warning{
+					Message: fmt.Sprintf("parameter \"%s\" denies syscall \"%s\", which pgseccomp needs after start", rule.Setting, name),
+					Detail:  "Session filters cannot be rebuilt after a reload, and set_client_filter will fail.",
+				})
+			}
+			continue
+		}
+		if pol.Default != guc.Allow {
+			g.Filter.Rules[nr] = Decision{guc.Allow, SourceSelf}
+		}
+	}
+	return g, nil
+}
+
+// Session is a target's result: the filter a client backend installs after
+// authentication, or none when its settings equal the global ones.
+type Session struct {
+	Filter *Filter // nil: no second filter is needed
+	Stack  []*Filter
+}
+
+// BuildSession validates a target's session (or role) settings and builds
+// its filter. As in the original, no filter is built when the session
+// decides every syscall as the global settings do.
+func BuildSession(g *Global, t guc.Target, r guc.Resolver) (*Session, error) {
+	pol, err := guc.Compile(guc.TargetSpec(t), g.Lists, r)
+	if err != nil {
+		return nil, err
+	}
+	if pol.Equal(g.Policy) {
+		return &Session{Stack: []*Filter{g.Filter}}, nil
+	}
+	f := FromPolicy(pol, SourceSession)
+	return &Session{Filter: f, Stack: []*Filter{g.Filter, f}}, nil
+}

@@ -1,0 +1,72 @@
+package hooks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+)
+
+// TargetResult is one target's session filter and description, or why it
+// could not be built.
+type TargetResult struct {
+	BPF  []byte // nil when no second filter is needed
+	Rows []Row
+	Err  error
+}
+
+// Result answers one request from the C layer.
+type Result struct {
+	Err        error // the global settings are bad: nothing else is set
+	GlobalBPF  []byte
+	GlobalRows []Row
+	Warnings   []Warning
+	Targets    []TargetResult
+}
+
+// Compile validates every setting of the request and builds the global
+// filter and each target's session filter.
+func Compile(req *guc.Request, t *Table) *Result {
+	g, err := BuildGlobal(req.Global, t, SelfNeeds)
+	if err != nil {
+		return &Result{Err: err}
+	}
+	res := &Result{GlobalRows: Describe([]*Filter{g.Filter}), Warnings: g.Warnings}
+	if res.GlobalBPF, err = g.Filter.BPF(); err != nil {
+		return &Result{Err: fmt.Errorf("could not build the global filter: %w", err)}
+	}
+	for _, target := range req.Targets {
+		res.Targets = append(res.Targets, compileTarget(g, target, t))
+	}
+	return res
+}
+
+func compileTarget(g *Global, target guc.Target, t *Table) TargetResult {
+	s, err := BuildSession(g, target, t)
+	if err != nil {
+		return TargetResult{Err: err}
+	}
+	tr := TargetResult{Rows: Describe(s.Stack)}
+	if s.Filter != nil {
+		if tr.BPF, err = s.Filter.BPF(); err != nil {
+			return TargetResult{Err: fmt.Errorf("could not build the session filter: %w", err)}
+		}
+	}
+	return tr
+}
+
+// FormatRows renders rows as the C layer reads them: one line per row,
+// "syscall TAB number TAB source->action".
+func FormatRows(rows []Row, t *Table) string {
+	var b strings.Builder
+	for _, r := range rows {
+		name := "<default>"
+		if r.Nr != DefaultNr {
+			if name = t.Name(r.Nr); name == "" {
+				name = fmt.Sprintf("syscall_%d", r.Nr)
+			}
+		}
+		fmt.Fprintf(&b, "%s\t%d\t%s->%s\n", name, r.Nr, r.Source, r.Action)
+	}
+	return b.String()
+}

@@ -1,0 +1,20 @@
+package hooks
+
+// SelfNeeds is what pgseccomp's compile helper uses after start: the
+// background worker forks it, it loads the Go library (which starts the Go
+// runtime and its threads), builds filters and writes them to a pipe. It
+// was derived by running the helper under strace -f on x86_64 with glibc
+// 2.36 and Go 1.26 (regress/t/003_process_model.pl checks that a strict
+// global filter still lets the helper work).
+var SelfNeeds = []string{
+	// fork of the helper and its reaping by the worker
+	"clone", "clone3", "wait4", "kill", "set_robust_list", "rseq",
+	// loading the library
+	"openat", "read", "pread64", "newfstatat", "fstat", "mmap", "mprotect", "munmap", "close",
+	// the Go runtime
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "sched_getaffinity",
+	"sched_yield", "futex", "gettid", "getpid", "tgkill", "madvise", "nanosleep",
+	"getrlimit", "prlimit64", "brk", "exit", "exit_group",
+	// building and exporting the filter
+	"memfd_create", "lseek", "write", "fcntl",
+}
