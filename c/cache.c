@@ -19,6 +19,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
@@ -92,7 +93,7 @@ pgseccomp_shmem_init(void)
 void
 pgseccomp_target_key(const StringInfo section, uint8 *key)
 {
-	pgseccomp_sha256(section->data, section->len, key);
+	pgseccomp_key(section->data, section->len, key);
 }
 
 static CacheEntry *
@@ -228,7 +229,9 @@ pgseccomp_cache_store(const uint8 *key, const CompiledFilter *f)
 		put_text(e->text, parts, 3);
 	}
 	LWLockRelease(shared->lock);
-	ConditionVariableBroadcast(&shared->cv);
+	/* The postmaster seeds the cache before anyone can wait on it. */
+	if (MyProc != NULL)
+		ConditionVariableBroadcast(&shared->cv);
 }
 
 /* Is the backend that queued a request gone? Its slot can be reused. */

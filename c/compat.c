@@ -4,34 +4,40 @@
  */
 #include "compat.h"
 
-#if PG_VERSION_NUM >= 140000
-#include "common/cryptohash.h"
-#include "common/sha2.h"
-#else
-#include "common/sha2.h"
-#endif
+#include "common/hashfn.h"
 #include "miscadmin.h"
+#include "utils/guc_tables.h"
 #include "utils/tuplestore.h"
 
-void
-pgseccomp_sha256(const char *data, size_t len, uint8 *out)
+struct config_generic **
+pgseccomp_guc_variables(int *num)
 {
-#if PG_VERSION_NUM >= 140000
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256 digest");
-	pg_cryptohash_free(ctx);
+#if PG_VERSION_NUM >= 160000
+	return get_guc_variables(num);
 #else
-	pg_sha256_ctx ctx;
-
-	pg_sha256_init(&ctx);
-	pg_sha256_update(&ctx, (const uint8 *) data, len);
-	pg_sha256_final(&ctx, out);
+	*num = GetNumConfigOptions();
+	return get_guc_variables();
 #endif
+}
+
+/*
+ * The cache key of a request section: four seeded 64-bit hashes. Not a
+ * cryptographic digest (pg_cryptohash needs a resource owner, which the
+ * postmaster and an authenticating backend lack), but the input is the
+ * DBA's own settings, not an adversary's.
+ */
+void
+pgseccomp_key(const char *data, size_t len, uint8 *out)
+{
+	int			i;
+
+	for (i = 0; i < PGSECCOMP_KEY_LEN / 8; i++)
+	{
+		uint64		h = hash_bytes_extended((const unsigned char *) data, (int) len,
+											0x9e3779b97f4a7c15ULL * (i + 1) + len);
+
+		memcpy(out + i * 8, &h, 8);
+	}
 }
 
 #ifdef PGSECCOMP_NEED_MATERIALIZE

@@ -26,8 +26,12 @@ extern void pgseccomp_materialize(FunctionCallInfo fcinfo);
 #define PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK
 #endif
 
-/* A SHA-256 digest: pg_cryptohash from 14 on, pg_sha256 before. */
+/* PostgreSQL 16 returns the number of settings through an argument. */
+struct config_generic;
+extern struct config_generic **pgseccomp_guc_variables(int *num);
+
+/* The cache key of a request section. */
 #define PGSECCOMP_KEY_LEN 32
-extern void pgseccomp_sha256(const char *data, size_t len, uint8 *out);
+extern void pgseccomp_key(const char *data, size_t len, uint8 *out);
 
 #endif							/* PGSECCOMP_COMPAT_H */

@@ -13,6 +13,7 @@
 
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
@@ -90,6 +91,9 @@ check_list(char **newval, bool inherit_ok)
 	ListCell   *lc;
 	bool		ok = true;
 
+	/* At start the helper validates everything, and stops the server. */
+	if (syscall_names == NULL)
+		return true;
 	if (inherit_ok && strcmp(*newval, "*") == 0)
 		return true;
 
@@ -99,7 +103,7 @@ check_list(char **newval, bool inherit_ok)
 		GUC_check_errdetail("List syntax is invalid.");
 		ok = false;
 	}
-	else if (syscall_names != NULL)
+	else
 	{
 		foreach(lc, items)
 		{
@@ -132,23 +136,116 @@ check_session_list(char **newval, void **extra, GucSource source)
 }
 
 static bool
-check_roles(char **newval, void **extra, GucSource source)
+valid_role_list(const char *value)
 {
-	char	   *raw = pstrdup(*newval);
+	char	   *raw = pstrdup(value);
 	List	   *items = NIL;
 	bool		ok = SplitIdentifierString(raw, ',', &items);
 
-	if (!ok)
-		GUC_check_errdetail("List syntax is invalid.");
 	list_free(items);
 	pfree(raw);
 	return ok;
+}
+
+static bool
+check_roles(char **newval, void **extra, GucSource source)
+{
+	/* At start, pgseccomp_define_settings() stops the server instead. */
+	if (syscall_names == NULL || valid_role_list(*newval))
+		return true;
+	GUC_check_errdetail("List syntax is invalid.");
+	return false;
+}
+
+/*
+ * PostgreSQL only warns about a bad value in postgresql.conf for a setting
+ * defined by a module, and uses the default; for a name with our prefix
+ * that is not ours it also only warns. Either would leave the server less
+ * confined than configured, so stop instead, naming the setting. Role
+ * overrides (session_syscall_<field>.<role>) are checked by name too.
+ */
+static void
+reject_unknown_settings(void)
+{
+	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
+	int			nvars;
+	struct config_generic **vars = pgseccomp_guc_variables(&nvars);
+	int			i;
+
+	for (i = 0; i < nvars; i++)
+	{
+		const char *name = vars[i]->name;
+		bool		ours = strncmp(name, "pgseccomp.", 10) == 0;
+		bool		override = strncmp(name, "session_syscall_", 16) == 0;
+		bool		known = false;
+		int			f;
+
+		if (!(vars[i]->flags & GUC_CUSTOM_PLACEHOLDER) || !(ours || override))
+			continue;
+		for (f = 0; f < lengthof(fields) && !known; f++)
+		{
+			const char *field = fields[f];
+
+			if (ours)
+				known = strcmp(name, "pgseccomp.enabled") == 0 ||
+					strcmp(name, "pgseccomp.session_roles") == 0 ||
+					strcmp(name + 10, psprintf("global_syscall_%s", field)) == 0 ||
+					strcmp(name + 10, psprintf("session_syscall_%s", field)) == 0;
+			else
+				known = strncmp(name + 16, field, strlen(field)) == 0 &&
+					name[16 + strlen(field)] == '.';
+		}
+		if (!known)
+			ereport(FATAL,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("unrecognized configuration parameter \"%s\"", name),
+					 errhint("pgseccomp settings are pgseccomp.enabled, pgseccomp.session_roles, pgseccomp.{global,session}_syscall_{allow,log,error,kill,default} and session_syscall_{allow,log,error,kill,default}.<role>.")));
+	}
+}
+
+/* An enum or bool setting's text as postgresql.conf gave it, before definition. */
+static char *
+raw_value(const char *name)
+{
+	const char *v = GetConfigOption(name, true, false);
+
+	return v ? pstrdup(v) : NULL;
+}
+
+static void
+reject_bad_action(const char *name, const char *raw)
+{
+	const struct config_enum_entry *e;
+
+	if (raw == NULL)
+		return;
+	for (e = action_options; e->name; e++)
+		if (pg_strcasecmp(e->name, raw) == 0)
+			return;
+	ereport(FATAL,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for parameter \"%s\": \"%s\"", name, raw),
+			 errhint("Available values: allow, log, error, kill.")));
 }
 
 void
 pgseccomp_define_settings(void)
 {
 	int			i;
+	char	   *raw_enabled;
+	char	   *raw_global_default;
+	char	   *raw_session_default;
+	bool		enabled;
+
+	reject_unknown_settings();
+	raw_enabled = raw_value("pgseccomp.enabled");
+	raw_global_default = raw_value("pgseccomp.global_syscall_default");
+	raw_session_default = raw_value("pgseccomp.session_syscall_default");
+	if (raw_enabled && !parse_bool(raw_enabled, &enabled))
+		ereport(FATAL,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" requires a Boolean value", "pgseccomp.enabled"),
+				 errdetail("The value is \"%s\".", raw_enabled)));
 
 	DefineCustomBoolVariable("pgseccomp.enabled",
 							 "Turns on seccomp syscall enforcement.",
@@ -187,6 +284,18 @@ pgseccomp_define_settings(void)
 							   0, check_roles, NULL, NULL);
 
 	MarkGUCPrefixReserved("pgseccomp");
+
+	if (pgseccomp_enabled)
+	{
+		reject_bad_action("pgseccomp.global_syscall_default", raw_global_default);
+		reject_bad_action("pgseccomp.session_syscall_default", raw_session_default);
+		if (!valid_role_list(session_roles))
+			ereport(FATAL,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for parameter \"%s\": \"%s\"",
+							"pgseccomp.session_roles", session_roles),
+					 errdetail("List syntax is invalid.")));
+	}
 }
 
 static const char *

@@ -237,6 +237,9 @@ type GlobalLists [4][]Syscall
 func ParseGlobalLists(l Level, r Resolver) (*GlobalLists, error) {
 	var g GlobalLists
 	for _, a := range Actions {
+		if strings.TrimSpace(l.Lists[a].Raw) == Inherit {
+			return nil, invalid(l.Lists[a].Name, Inherit, "\"*\" means the global list and is only valid for session settings.")
+		}
 		calls, err := ParseList(l.Lists[a], r)
 		if err != nil {
 			return nil, err

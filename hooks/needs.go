@@ -17,4 +17,8 @@ var SelfNeeds = []string{
 	"getrlimit", "prlimit64", "brk", "exit", "exit_group",
 	// building and exporting the filter
 	"memfd_create", "lseek", "write", "fcntl",
+	// libseccomp probes the kernel's seccomp API; the helper sets its death signal
+	"seccomp", "prctl",
+	// the pipe the worker reads the answer from
+	"pipe2", "poll",
 }

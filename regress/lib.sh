@@ -1,0 +1,26 @@
+# Shared by the scripts of regress/: where PostgreSQL is, and how to run
+# something as the user that owns the throwaway servers.
+export PATH="/usr/local/go/bin:$PATH"
+PG_CONFIG=${PG_CONFIG:-pg_config}
+bindir=$($PG_CONFIG --bindir)
+pgxsdir=$(dirname "$($PG_CONFIG --pgxs)")/../..
+pg_regress="$pgxsdir/src/test/regress/pg_regress"
+export PATH="$bindir:$PATH"
+
+# PostgreSQL refuses to run as root: servers run as postgres then.
+as_server_user() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- env PATH="$PATH" "$@"
+	else
+		"$@"
+	fi
+}
+
+# A scratch directory the server user can write.
+scratch_dir() {
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/pgseccomp-$1.XXXXXX")
+	chmod 755 "$d"
+	[ "$(id -u)" = 0 ] && chown postgres: "$d"
+	echo "$d"
+}

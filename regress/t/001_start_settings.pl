@@ -1,0 +1,137 @@
+# A bad setting stops the server at start, with a message that names the
+# setting and the offending token. PostgreSQL itself would only warn and
+# start with the default, that is with less confinement than configured.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('start_settings');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+include_if_exists = 'case.conf'
+});
+my $case_file = $node->data_dir . '/case.conf';
+
+# Start with the settings of one case; return whether it started and the log.
+sub start_with
+{
+	my ($settings) = @_;
+	open(my $fh, '>', $case_file) or die "could not write $case_file: $!";
+	print $fh $settings;
+	close($fh);
+	my $offset = -s $node->logfile;
+	my $started = $node->start(fail_ok => 1);
+	my $log = slurp_file($node->logfile, $offset);
+	$node->stop if $started;
+	return ($started, $log);
+}
+
+my @bad = (
+	[
+		'unknown syscall in a global list',
+		"pgseccomp.global_syscall_allow = 'read,wrte'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_allow"\n.*DETAIL:  Syscall "wrte" is unknown on this architecture\./
+	],
+	[
+		'unknown global default action',
+		"pgseccomp.global_syscall_default = 'erorr'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_default": "erorr"\n.*HINT:  Available values: allow, log, error, kill\./
+	],
+	[
+		'unknown session default action',
+		"pgseccomp.session_syscall_default = 'deny'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.session_syscall_default": "deny"/
+	],
+	[
+		'malformed global list',
+		"pgseccomp.global_syscall_error = 'read,,write'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_error"\n.*DETAIL:  List syntax is invalid: item 2 of the list is empty\./
+	],
+	[
+		'malformed list whose action is the default',
+		"pgseccomp.global_syscall_allow = 'read,'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_allow"\n.*DETAIL:  List syntax is invalid/
+	],
+	[
+		'one syscall in two global lists',
+		"pgseccomp.global_syscall_log = 'getppid,read'\npgseccomp.global_syscall_error = 'getppid'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_error"\n.*DETAIL:  Syscall "getppid" is also listed in "pgseccomp.global_syscall_log"\./
+	],
+	[
+		'"*" in a global list',
+		"pgseccomp.global_syscall_log = '*'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_log"\n.*DETAIL:  "\*" means the global list/
+	],
+	[
+		'unknown syscall in a session list',
+		"pgseccomp.session_syscall_error = 'readlnk'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.session_syscall_error"\n.*DETAIL:  Syscall "readlnk" is unknown/
+	],
+	[
+		'one syscall in two session lists',
+		"pgseccomp.session_syscall_allow = 'getppid'\npgseccomp.session_syscall_kill = 'getppid'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.session_syscall_kill"\n.*DETAIL:  Syscall "getppid" is also listed in "pgseccomp.session_syscall_allow"\./
+	],
+	[
+		'bad role override',
+		"pgseccomp.session_roles = 'joe'\nsession_syscall_error.joe = 'readlink,nosuchcall'",
+		qr/FATAL:  invalid value for parameter "session_syscall_error.joe"\n.*DETAIL:  Syscall "nosuchcall" is unknown/
+	],
+	[
+		'malformed role list',
+		"pgseccomp.session_roles = 'joe,,ann'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.session_roles": "joe,,ann"\n.*DETAIL:  List syntax is invalid\./
+	],
+	[
+		'misspelt setting name',
+		"pgseccomp.global_sycall_allow = 'read'",
+		qr/FATAL:  unrecognized configuration parameter "pgseccomp.global_sycall_allow"/
+	],
+	[
+		'misspelt role override name',
+		"session_syscall_eror.joe = ''",
+		qr/FATAL:  unrecognized configuration parameter "session_syscall_eror.joe"/
+	],
+	[
+		'non-boolean pgseccomp.enabled',
+		"pgseccomp.enabled = 'onn'",
+		qr/FATAL:  parameter "pgseccomp.enabled" requires a Boolean value\n.*DETAIL:  The value is "onn"\./
+	],);
+
+foreach my $case (@bad)
+{
+	my ($name, $settings, $expected) = @$case;
+	my ($started, $log) = start_with($settings);
+	ok(!$started, "$name: the server does not start");
+	like($log, $expected, "$name: the message names the setting and the token");
+}
+
+# The same settings without the mistakes start, and are enforced.
+my ($started, $log) = start_with(qq{
+pgseccomp.global_syscall_default = 'log'
+pgseccomp.global_syscall_allow = 'read,write'
+pgseccomp.global_syscall_log = 'getppid'
+pgseccomp.session_syscall_error = 'readlink'
+pgseccomp.session_roles = 'joe'
+session_syscall_error.joe = ''
+});
+ok($started, 'valid settings start the server');
+like($log, qr/LOG:  pgseccomp global filter installed/, 'the global filter is installed at start');
+
+# A global list that denies what pgseccomp needs after start is kept, with a warning.
+($started, $log) = start_with("pgseccomp.global_syscall_error = 'sched_getaffinity'");
+ok($started, 'a global list may deny what pgseccomp needs');
+like($log,
+	qr/WARNING:  parameter "pgseccomp.global_syscall_error" denies syscall "sched_getaffinity", which pgseccomp needs after start/,
+	'and the server says so at start');
+
+# Disabled, nothing is loaded.
+($started, $log) = start_with("pgseccomp.enabled = off");
+ok($started, 'disabled: the server starts');
+unlike($log, qr/pgseccomp global filter installed/, 'disabled: no filter is installed');
+
+done_testing();
