@@ -191,14 +191,17 @@ pgseccomp_cache_store(const uint8 *key, const CompiledFilter *f)
 
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	e = find_entry(key);
-	for (i = 0; e == NULL && i < PGSECCOMP_CACHE_ENTRIES; i++)
+	if (e == NULL)
 	{
-		CacheEntry *c = &shared->entries[i];
+		/* a free entry, or else the least recently used one */
+		e = &shared->entries[0];
+		for (i = 0; i < PGSECCOMP_CACHE_ENTRIES && e->used; i++)
+		{
+			CacheEntry *c = &shared->entries[i];
 
-		if (!c->used || e == NULL || c->stamp < e->stamp)
-			e = c;
-		if (!c->used)
-			break;
+			if (!c->used || c->stamp < e->stamp)
+				e = c;
+		}
 	}
 	e->used = true;
 	e->stamp = ++shared->clock;

@@ -71,7 +71,7 @@ keep_last_good(const CompiledFilter *f)
  * connections are refused with the reason.
  */
 static bool
-compile_sections(List *sections, HelperMessage *why)
+compile_sections(List *sections, const char *occasion, HelperMessage *why)
 {
 	StringInfoData request;
 	HelperResponse resp;
@@ -98,6 +98,9 @@ compile_sections(List *sections, HelperMessage *why)
 		return false;
 	}
 
+	ereport(LOG,
+			(errmsg("pgseccomp compiled %d session filters %s",
+					list_length(sections), occasion)));
 	foreach(lc, sections)
 	{
 		StringInfo	section = lfirst(lc);
@@ -151,7 +154,7 @@ precompile(void)
 	}
 	if (sections == NIL)
 		return;
-	if (!compile_sections(sections, &why))
+	if (!compile_sections(sections, "for the current settings", &why))
 		pgseccomp_ereport_message(LOG, &why);
 }
 
@@ -165,7 +168,8 @@ serve_requests(void)
 	while (pgseccomp_next_request(&section, &slot))
 	{
 		HelperMessage why;
-		bool		ok = compile_sections(list_make1(&section), &why);
+		bool		ok = compile_sections(list_make1(&section),
+										  "at the request of a connecting backend", &why);
 
 		pgseccomp_finish_request(slot, ok ? NULL : &why);
 	}

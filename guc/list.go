@@ -119,20 +119,6 @@ type Policy struct {
 	Rules          map[int32]Rule
 }
 
-// Equal reports whether two policies decide every syscall alike.
-func (p *Policy) Equal(q *Policy) bool {
-	if p.Default != q.Default || len(p.Rules) != len(q.Rules) {
-		return false
-	}
-	for nr, r := range p.Rules {
-		o, ok := q.Rules[nr]
-		if !ok || o.Action != r.Action {
-			return false
-		}
-	}
-	return true
-}
-
 // Numbers returns the syscalls the policy names, in ascending order.
 func (p *Policy) Numbers() []int32 {
 	out := make([]int32, 0, len(p.Rules))

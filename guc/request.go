@@ -44,6 +44,9 @@ func DecodeRequest(b []byte) (*Request, error) {
 			req.Targets = append(req.Targets, Target{Session: DefaultSession(), Overrides: map[Field]string{}})
 			cur = &req.Targets[len(req.Targets)-1]
 		default:
+			if !seenGlobal {
+				return nil, fmt.Errorf("setting %q before the %s section", f, MarkGlobal)
+			}
 			if i+1 >= len(fields) {
 				return nil, fmt.Errorf("setting %q has no value", f)
 			}

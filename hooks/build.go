@@ -66,16 +66,18 @@ type Session struct {
 }
 
 // BuildSession validates a target's session (or role) settings and builds
-// its filter. As in the original, no filter is built when the session
-// decides every syscall as the global settings do.
+// its filter. As in the original, no filter is built when it would decide
+// every syscall as the global filter does.
 func BuildSession(g *Global, t guc.Target, r guc.Resolver) (*Session, error) {
 	pol, err := guc.Compile(guc.TargetSpec(t), g.Lists, r)
 	if err != nil {
 		return nil, err
 	}
-	if pol.Equal(g.Policy) {
+	f := FromPolicy(pol, SourceSession)
+	// Compare with the global filter, not the global settings: the filter
+	// also allows what pgseccomp needs, which sessions must not inherit.
+	if f.SameDecisions(g.Filter) {
 		return &Session{Stack: []*Filter{g.Filter}}, nil
 	}
-	f := FromPolicy(pol, SourceSession)
 	return &Session{Filter: f, Stack: []*Filter{g.Filter, f}}, nil
 }

@@ -50,6 +50,21 @@ func (f *Filter) Decide(nr int32) Decision {
 	return f.Default
 }
 
+// SameDecisions reports whether two filters decide every syscall alike.
+func (f *Filter) SameDecisions(o *Filter) bool {
+	if f.Default.Action != o.Default.Action {
+		return false
+	}
+	for _, x := range []*Filter{f, o} {
+		for nr := range x.Rules {
+			if f.Decide(nr).Action != o.Decide(nr).Action {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Numbers returns the syscalls the filter names, ascending.
 func (f *Filter) Numbers() []int32 {
 	out := make([]int32, 0, len(f.Rules))

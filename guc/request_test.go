@@ -1,0 +1,150 @@
+package guc_test
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+)
+
+// wire joins fields into the request form: each one NUL-terminated.
+func wire(fields ...string) []byte {
+	return []byte(strings.Join(fields, "\x00") + "\x00")
+}
+
+func TestRequestRoundTrip(t *testing.T) {
+	customGlobal := level(guc.GlobalName, "log", [4]string{"read,write", "", "ptrace", `"chown"`})
+	customSession := level(guc.SessionName, "error", [4]string{"*", "readlink", "", "*"})
+	tests := []struct {
+		name string
+		req  *guc.Request
+	}{
+		{
+			name: "defaults only",
+			req:  &guc.Request{Global: guc.DefaultGlobal()},
+		},
+		{
+			name: "global section",
+			req:  &guc.Request{Global: customGlobal},
+		},
+		{
+			name: "plain session target",
+			req: &guc.Request{Global: customGlobal, Targets: []guc.Target{
+				{Session: customSession, Overrides: map[guc.Field]string{}},
+			}},
+		},
+		{
+			name: "role target with overrides",
+			req: &guc.Request{Global: customGlobal, Targets: []guc.Target{
+				{Session: customSession, Role: "joe", Overrides: map[guc.Field]string{
+					guc.FieldError: "", guc.FieldDefault: "kill", guc.FieldAllow: "*",
+				}},
+			}},
+		},
+		{
+			name: "several targets",
+			req: &guc.Request{Global: customGlobal, Targets: []guc.Target{
+				{Session: guc.DefaultSession(), Overrides: map[guc.Field]string{}},
+				{Session: customSession, Role: "Mixed Case", Overrides: map[guc.Field]string{guc.FieldLog: "close"}},
+				{Session: customSession, Role: "ann", Overrides: map[guc.Field]string{}},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := guc.EncodeRequest(tt.req)
+			got, err := guc.DecodeRequest(b)
+			if err != nil {
+				t.Fatalf("DecodeRequest(%q): %v", b, err)
+			}
+			// Decoding copies the global level into every target.
+			want := *tt.req
+			want.Targets = append([]guc.Target(nil), tt.req.Targets...)
+			for i := range want.Targets {
+				want.Targets[i].Global = want.Global
+			}
+			if !reflect.DeepEqual(*got, want) {
+				t.Errorf("round trip of %q:\ngot  %+v\nwant %+v", b, *got, want)
+			}
+			if again := guc.EncodeRequest(got); !bytes.Equal(again, b) {
+				t.Errorf("re-encoding differs:\ngot  %q\nwant %q", again, b)
+			}
+		})
+	}
+}
+
+// TestDecodeRequestDefaults pins the wire form independently of
+// EncodeRequest: settings a section omits keep their defaults.
+func TestDecodeRequestDefaults(t *testing.T) {
+	b := wire(
+		"[global]", "pgseccomp.global_syscall_default", "kill", "pgseccomp.global_syscall_allow", "read",
+		"[target]",
+		"[target]", "role", "joe", "pgseccomp.session_syscall_error", "chown", "session_syscall_error.joe", "",
+	)
+	got, err := guc.DecodeRequest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	global := level(guc.GlobalName, "kill", [4]string{"read", "", "", ""})
+	if got.Global != global {
+		t.Errorf("global = %+v, want %+v", got.Global, global)
+	}
+	if len(got.Targets) != 2 {
+		t.Fatalf("%d targets, want 2", len(got.Targets))
+	}
+	plain, role := got.Targets[0], got.Targets[1]
+	if plain.Role != "" || len(plain.Overrides) != 0 || plain.Session != guc.DefaultSession() || plain.Global != global {
+		t.Errorf("plain target = %+v", plain)
+	}
+	wantSession := level(guc.SessionName, "allow", [4]string{"*", "*", "chown", "*"})
+	if role.Role != "joe" || role.Session != wantSession || role.Global != global ||
+		!reflect.DeepEqual(role.Overrides, map[guc.Field]string{guc.FieldError: ""}) {
+		t.Errorf("role target = %+v", role)
+	}
+}
+
+func TestDecodeRequestMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		b    []byte
+	}{
+		{"empty", nil},
+		{"missing NUL terminator", []byte("[global]")},
+		{"missing final NUL", []byte("[global]\x00pgseccomp.global_syscall_default\x00kill")},
+		{"no global section", wire("[target]")},
+		{"only a target with settings", wire("[target]", "pgseccomp.session_syscall_default", "kill")},
+		{"unknown global setting", wire("[global]", "pgseccomp.global_syscall_deny", "read")},
+		{"session setting in global section", wire("[global]", "pgseccomp.session_syscall_allow", "read")},
+		{"global setting in target", wire("[global]", "[target]", "pgseccomp.global_syscall_allow", "read")},
+		{"unknown target setting", wire("[global]", "[target]", "pgseccomp.enabled", "on")},
+		{"setting without value", wire("[global]", "pgseccomp.global_syscall_default")},
+		{"target setting without value", wire("[global]", "[target]", "role")},
+		{"empty setting name", wire("[global]", "")},
+		{"global after target", wire("[target]", "[global]")},
+		{"global after target with settings", wire("[target]", "role", "joe", "[global]", "pgseccomp.global_syscall_default", "kill")},
+		{"global again after target", wire("[global]", "[target]", "[global]")},
+		{"global twice", wire("[global]", "[global]")},
+		{"override before role", wire("[global]", "[target]", "session_syscall_error.joe", "", "role", "joe")},
+		{"override of another role", wire("[global]", "[target]", "role", "joe", "session_syscall_error.ann", "")},
+		{"override without role", wire("[global]", "[target]", "session_syscall_error.", "")},
+		{"override in global section", wire("[global]", "session_syscall_error.joe", "")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if req, err := guc.DecodeRequest(tt.b); err == nil {
+				t.Errorf("DecodeRequest(%q) = %+v, want an error", tt.b, req)
+			}
+		})
+	}
+}
+
+// TestDecodeRequestSettingBeforeGlobal: "[global]" comes first; a setting
+// before it must not be taken as a global one.
+func TestDecodeRequestSettingBeforeGlobal(t *testing.T) {
+	b := wire("pgseccomp.global_syscall_default", "kill", "[global]")
+	if _, err := guc.DecodeRequest(b); err == nil {
+		t.Errorf("DecodeRequest(%q) succeeded, want an error", b)
+	}
+}

@@ -1,0 +1,123 @@
+# Session settings change at reload: new sessions get the new filter, old
+# sessions keep theirs, bad values change nothing, a bad role override
+# refuses only that role, and connections compile nothing.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('reload');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+pgseccomp.global_syscall_default = 'allow'
+pgseccomp.global_syscall_log = 'getppid'
+pgseccomp.session_syscall_error = 'readlink'
+include_if_exists = 'session.conf'
+});
+$node->start;
+
+my $tsdir = $node->basedir . '/ts';
+mkdir($tsdir) or die "mkdir $tsdir: $!";
+$node->safe_psql('postgres', qq{
+CREATE EXTENSION pgseccomp;
+CREATE TABLESPACE ts LOCATION '$tsdir';
+CREATE ROLE regress_ann LOGIN SUPERUSER;
+CREATE ROLE regress_bob LOGIN SUPERUSER;
+});
+
+my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+my $session_rows = "SELECT syscall || ' ' || filter_action FROM seccomp_filter()"
+  . " WHERE context = 'session' ORDER BY syscallnum";
+
+sub readlink_denied
+{
+	my ($user) = @_;
+	my ($ret, $out, $err) = $node->psql('postgres', $readlink, extra_params => [ '-U', $user // 'postgres' ]);
+	return $ret != 0 && $err =~ /could not read symbolic link .*: Permission denied/;
+}
+
+# Set the session settings and reload; return once the postmaster has them.
+sub reload_with
+{
+	my ($settings, $show, $expect) = @_;
+	open(my $fh, '>', $node->data_dir . '/session.conf') or die $!;
+	print $fh $settings;
+	close($fh);
+	$node->reload;
+	$node->poll_query_until('postgres', "SHOW $show", $expect)
+	  or die "reload did not reach new sessions: $show is not $expect";
+}
+
+sub count_log
+{
+	my ($re) = @_;
+	my @m = slurp_file($node->logfile) =~ /$re/g;
+	return scalar @m;
+}
+
+ok(readlink_denied(), 'the session error list denies readlink');
+is($node->safe_psql('postgres', $session_rows),
+	"<default> session->allow\nreadlink session->error\ngetppid session->log",
+	'seccomp_filter() shows the session filter');
+
+# A session that stays open across the reload.
+my $old = $node->background_psql('postgres', on_error_stop => 0);
+$old->query_safe("SELECT 1");
+
+reload_with("pgseccomp.session_syscall_error = 'sysinfo'\n",
+	'pgseccomp.session_syscall_error', 'sysinfo');
+ok(!readlink_denied(), 'after reload, a new session may read links');
+is($node->safe_psql('postgres', $session_rows),
+	"<default> session->allow\nsysinfo session->error\ngetppid session->log",
+	'after reload, a new session shows the new filter');
+like($old->query($readlink) // '', qr/^$/, 'the old session still may not read links');
+like($old->{stderr}, qr/Permission denied/, 'the old session got permission denied');
+$old->{stderr} = '';
+is($old->query_safe($session_rows),
+	"<default> session->allow\nreadlink session->error\ngetppid session->log",
+	'the old session still shows its own filter');
+
+# Connections compile nothing: the worker compiled after the reload.
+$node->wait_for_log(qr/pgseccomp compiled 1 session filters for the current settings/);
+my $compiles = count_log(qr/pgseccomp compiled \d+ session filters/);
+$node->safe_psql('postgres', 'SELECT 1') for 1 .. 20;
+is(count_log(qr/pgseccomp compiled \d+ session filters/), $compiles,
+	'20 connections after the reload compiled nothing');
+
+# A bad value at reload is rejected by PostgreSQL and the old one stays.
+reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_log = 'readlnk'\n",
+	'pgseccomp.session_syscall_log', '*');
+$node->wait_for_log(qr/invalid value for parameter "pgseccomp.session_syscall_log": "readlnk"\n.*DETAIL:  Syscall "readlnk" is unknown on this architecture\./);
+is($node->safe_psql('postgres', 'SHOW pgseccomp.session_syscall_log'), '*', 'the bad value is not taken');
+is($node->safe_psql('postgres', $session_rows),
+	"<default> session->allow\nsysinfo session->error\ngetppid session->log",
+	'new sessions keep the previous filter');
+
+# A conflict between two lists is found by the worker; the old filter stays.
+reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_allow = 'uname'\npgseccomp.session_syscall_kill = 'uname'\n",
+	'pgseccomp.session_syscall_kill', 'uname');
+$node->wait_for_log(qr/invalid value for parameter "pgseccomp.session_syscall_kill"\n.*DETAIL:  Syscall "uname" is also listed in "pgseccomp.session_syscall_allow"\.\n(?:.*HINT:.*\n)?.*LOG:  pgseccomp keeps the previous session filter/);
+is($node->safe_psql('postgres', $session_rows),
+	"<default> session->allow\nsysinfo session->error\ngetppid session->log",
+	'a conflicting reload keeps the previous session filter');
+
+# A role override is not checked by PostgreSQL: a bad one refuses that
+# role's connections with the reason, and no one else's.
+reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_roles = 'regress_ann'\nsession_syscall_error.regress_ann = 'readlink,nosuchcall'\n",
+	'pgseccomp.session_roles', 'regress_ann');
+$node->connect_fails('dbname=postgres user=regress_ann', 'a bad role override refuses the role',
+	expected_stderr => qr/FATAL:  could not load the pgseccomp role filter for role "regress_ann": invalid value for parameter "session_syscall_error.regress_ann"\nDETAIL:  Syscall "nosuchcall" is unknown on this architecture\./);
+$node->connect_ok('dbname=postgres user=regress_bob', 'other roles still connect');
+
+# Fixed, the role gets its own filter.
+reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_roles = 'regress_ann'\nsession_syscall_error.regress_ann = 'readlink'\n",
+	"session_syscall_error.regress_ann", 'readlink');
+ok(readlink_denied('regress_ann'), 'the role override denies readlink to its role');
+ok(!readlink_denied('regress_bob'), 'and not to other roles');
+
+$old->quit;
+$node->stop;
+done_testing();
