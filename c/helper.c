@@ -164,7 +164,7 @@ reap(pid_t pid, const StringInfo answer, HelperMessage *why)
 		set_message(why, "pgseccomp helper was terminated by a signal",
 					psprintf("Signal %d: %s.", WTERMSIG(status), pg_strsignal(WTERMSIG(status))),
 					WTERMSIG(status) == SIGSYS ?
-					"The global filter kills a syscall that pgseccomp needs; see seccomp_filter() rows with source \"pgseccomp\"." : NULL);
+					"The global filter kills a syscall that pgseccomp needs; see the warnings at server start." : NULL);
 	else
 		set_message(why, "pgseccomp helper failed",
 					psprintf("It exited with status %d.", WEXITSTATUS(status)),

@@ -1,0 +1,118 @@
+# The process model: no PostgreSQL process loads the Go library or runs more
+# than its own thread, and a helper that dies becomes a clear message, never
+# a crash of the cluster or an unfiltered session.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+# The preloaded module has no link-time dependency on the Go library.
+my $pkglibdir = `pg_config --pkglibdir`;
+chomp $pkglibdir;
+my $dynamic = `readelf -d $pkglibdir/pgseccomp.so`;
+like($dynamic, qr/NEEDED/, 'readelf lists the dependencies of pgseccomp.so');
+unlike($dynamic, qr/pgseccomp_policy|libgo/, 'pgseccomp.so does not link the Go library');
+unlike(`readelf -S $pkglibdir/pgseccomp.so`, qr/go\.buildinfo/, 'pgseccomp.so holds no Go code');
+like(`readelf -S $pkglibdir/pgseccomp_policy.so`, qr/go\.buildinfo/, 'the Go library is the other file');
+
+sub status
+{
+	my ($pid) = @_;
+	my %s;
+	open(my $fh, '<', "/proc/$pid/status") or return undef;
+	while (<$fh>) { $s{$1} = $2 if /^(\w+):\s*(.*)$/; }
+	return \%s;
+}
+
+# The postmaster and every process it forked.
+sub cluster_processes
+{
+	my ($node) = @_;
+	my $postmaster = $node->safe_psql('postgres',
+		"SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)");
+	my @pids = ($postmaster);
+	foreach my $stat (glob('/proc/[0-9]*/stat'))
+	{
+		open(my $fh, '<', $stat) or next;
+		my $line = <$fh>;
+		push @pids, $1 if $line && $line =~ /^(\d+) \(.*\) \S (\d+) / && $2 == $postmaster;
+	}
+	return ($postmaster, @pids);
+}
+
+sub check_processes
+{
+	my ($node, $when) = @_;
+	my ($postmaster, @pids) = cluster_processes($node);
+	cmp_ok(scalar @pids, '>=', 6, "$when: the postmaster and its children are found");
+	foreach my $pid (@pids)
+	{
+		my $s = status($pid) or next;    # gone meanwhile
+		my $who = "$when: $s->{Name} ($pid)";
+		is($s->{Threads}, 1, "$who runs one thread");
+		is($s->{Seccomp}, 2, "$who is in seccomp filter mode");
+		is($s->{NoNewPrivs}, 1, "$who has no_new_privs");
+	}
+	is($node->safe_psql('postgres', "SELECT pg_read_file('/proc/self/maps') ~ 'pgseccomp_policy'"),
+		'f', "$when: a backend has not mapped the Go library");
+	return $postmaster;
+}
+
+my $node = PostgreSQL::Test::Cluster->new('process_model');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+pgseccomp.global_syscall_default = 'log'
+pgseccomp.global_syscall_allow = 'read,write'
+pgseccomp.session_syscall_error = 'sysinfo'
+include_if_exists = 'session.conf'
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION pgseccomp');
+check_processes($node, 'after start');
+
+# A reload makes the worker fork the helper; the worker itself stays Go-free.
+$node->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
+$node->reload;
+$node->wait_for_log(qr/pgseccomp compiled 1 session filters for the current settings/);
+check_processes($node, 'after a compile');
+is($node->safe_psql('postgres',
+		"SELECT filter_action FROM seccomp_filter() WHERE syscall = 'uname' AND context = 'session'"),
+	'session->error', 'the recompiled session filter is in force');
+$node->stop;
+
+# A global filter that kills what the helper needs: the helper dies of
+# SIGSYS. That is a message, not a crash, and sessions fail closed.
+my $strict = PostgreSQL::Test::Cluster->new('helper_killed');
+$strict->init;
+$strict->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+pgseccomp.global_syscall_kill = 'sched_getaffinity'
+pgseccomp.session_syscall_error = 'sysinfo'
+include_if_exists = 'session.conf'
+});
+$strict->start;
+ok($strict->log_contains(qr/WARNING:  parameter "pgseccomp.global_syscall_kill" denies syscall "sched_getaffinity", which pgseccomp needs after start/),
+	'the start warns that the helper will be killed');
+my $postmaster = $strict->safe_psql('postgres',
+	"SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)");
+my $old = $strict->background_psql('postgres');
+$old->query_safe('CREATE EXTENSION pgseccomp');
+
+$strict->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
+$strict->reload;
+$strict->wait_for_log(qr/LOG:  pgseccomp helper was terminated by a signal\n.*DETAIL:  Signal 31: Bad system call\.\n.*HINT:  The global filter kills a syscall that pgseccomp needs; see the warnings at server start/);
+$strict->connect_fails('dbname=postgres', 'a session whose filter cannot be built is refused',
+	expected_stderr => qr/FATAL:  could not load the pgseccomp session filter: pgseccomp helper was terminated by a signal\nDETAIL:  Signal 31: Bad system call\./);
+is($old->query_safe('SELECT 1'), '1', 'an existing session goes on');
+ok(!$strict->log_contains(qr/server process .* was terminated|terminating any other active server processes/),
+	'no PostgreSQL process crashed');
+my $pm = status($postmaster);
+ok($pm && $pm->{Name} eq 'postgres', 'the postmaster is the same process');
+$old->quit;
+$strict->stop;
+
+done_testing();
