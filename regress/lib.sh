@@ -7,10 +7,11 @@ pgxsdir=$(dirname "$($PG_CONFIG --pgxs)")/../..
 pg_regress="$pgxsdir/src/test/regress/pg_regress"
 export PATH="$bindir:$PATH"
 
-# PostgreSQL refuses to run as root: servers run as postgres then.
+# PostgreSQL refuses to run as root: servers run as postgres then, from a
+# directory that user can enter.
 as_server_user() {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- env PATH="$PATH" "$@"
+		(cd / && runuser -u postgres -- env PATH="$PATH" "$@")
 	else
 		"$@"
 	fi

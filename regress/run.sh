@@ -4,12 +4,16 @@
 # a temp instance and the TAP tests, each starting its own throwaway server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 regress/deps.sh
 . regress/lib.sh
 
 make -s
 make -s install
+
+# The server user must read the tests wherever this tree is checked out.
+tests=$(scratch_dir tests)
+cp -r regress/. "$tests/"
+chmod -R a+rX "$tests"
 
 passed=0
 failed=0
@@ -30,8 +34,8 @@ regress_suite() {
 	out=$(scratch_dir regress)
 	as_server_user mkdir "$out/testtablespace"
 	if ! as_server_user "$pg_regress" --bindir="$bindir" \
-		--inputdir="$top/regress" --outputdir="$out" \
-		--temp-instance="$out/tmp_check" --temp-config="$top/regress/pgseccomp.conf" \
+		--inputdir="$tests" --outputdir="$out" \
+		--temp-instance="$out/tmp_check" --temp-config="$tests/pgseccomp.conf" \
 		pgseccomp; then
 		cat "$out/regression.diffs" 2>/dev/null || true
 		return 1
@@ -41,9 +45,12 @@ regress_suite() {
 tap_suite() {
 	local out
 	out=$(scratch_dir tap)
-	as_server_user env TESTDIR="$out" PG_REGRESS="$pg_regress" \
-		PERL5LIB="$pgxsdir/src/test/perl" PGSECCOMP_SRC="$top" \
-		prove --timer -v "$top"/regress/t/*.pl
+	if ! as_server_user env TESTDIR="$out" PG_REGRESS="$pg_regress" \
+		PERL5LIB="$pgxsdir/src/test/perl" \
+		prove --timer "$tests"/t/*.pl; then
+		tail -n 60 "$out"/tmp_check/log/* 2>/dev/null || true
+		return 1
+	fi
 }
 
 suite "go test" go test ./...
