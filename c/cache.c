@@ -7,7 +7,8 @@
  * (the bytes of its request section). The worker fills the cache at start
  * and after each reload, so the connection path normally compiles nothing;
  * a miss (a connection that beats the worker to a reload) queues a request
- * and waits for the worker.
+ * and waits for the worker. set_client_filter queues its compile the same
+ * way and gets the result back in its request slot.
  */
 #include "pgseccomp.h"
 
@@ -25,16 +26,22 @@
 
 #define REMOTE_TIMEOUT_MS	60000
 
-typedef struct CacheEntry
+/* A compiled filter in shared memory. */
+typedef struct StoredFilter
 {
-	bool		used;
-	uint64		stamp;			/* for LRU eviction */
-	uint8		key[PGSECCOMP_KEY_LEN];
 	bool		ok;
 	bool		has_program;
 	int			ninsns;
 	struct sock_filter program[BPF_MAXINSNS];
 	char		text[PGSECCOMP_ROWS_MAX];	/* rows, or message NUL detail NUL hint */
+} StoredFilter;
+
+typedef struct CacheEntry
+{
+	bool		used;
+	uint64		stamp;			/* for LRU eviction */
+	uint8		key[PGSECCOMP_KEY_LEN];
+	StoredFilter filter;
 } CacheEntry;
 
 typedef enum SlotState
@@ -48,10 +55,12 @@ typedef enum SlotState
 typedef struct RequestSlot
 {
 	SlotState	state;
-	pid_t		owner;
-	bool		ok;
-	char		message[512];
+	pid_t		owner;			/* -1: the owner gave up waiting */
+	RequestKind kind;
+	bool		ok;				/* the worker could run the helper ... */
+	char		message[512];	/* ... or why not */
 	char		detail[1024];
+	StoredFilter result;		/* for REQUEST_CLIENT */
 	int			len;
 	char		request[PGSECCOMP_REQUEST_MAX];
 } RequestSlot;
@@ -96,68 +105,6 @@ pgseccomp_target_key(const StringInfo section, uint8 *key)
 	pgseccomp_key(section->data, section->len, key);
 }
 
-static CacheEntry *
-find_entry(const uint8 *key)
-{
-	int			i;
-
-	for (i = 0; i < PGSECCOMP_CACHE_ENTRIES; i++)
-	{
-		CacheEntry *e = &shared->entries[i];
-
-		if (e->used && memcmp(e->key, key, PGSECCOMP_KEY_LEN) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-/* Copy the text fields of an entry: rows, or the parts of a message. */
-static void
-copy_text(const CacheEntry *e, CompiledFilter *out)
-{
-	if (e->ok)
-	{
-		out->rows = pstrdup(e->text);
-		return;
-	}
-	{
-		const char *message = e->text;
-		const char *detail = message + strlen(message) + 1;
-		const char *hint = detail + strlen(detail) + 1;
-
-		out->error.message = pstrdup(message);
-		out->error.detail = *detail ? pstrdup(detail) : NULL;
-		out->error.hint = *hint ? pstrdup(hint) : NULL;
-	}
-}
-
-bool
-pgseccomp_cache_lookup(const uint8 *key, CompiledFilter *out)
-{
-	CacheEntry *e;
-
-	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	e = find_entry(key);
-	if (e == NULL)
-	{
-		LWLockRelease(shared->lock);
-		return false;
-	}
-	e->stamp = ++shared->clock;
-	memset(out, 0, sizeof(*out));
-	out->ok = e->ok;
-	out->has_program = e->has_program;
-	out->ninsns = e->ninsns;
-	if (e->has_program)
-	{
-		out->program = palloc(sizeof(struct sock_filter) * e->ninsns);
-		memcpy(out->program, e->program, sizeof(struct sock_filter) * e->ninsns);
-	}
-	copy_text(e, out);
-	LWLockRelease(shared->lock);
-	return true;
-}
-
 static void
 put_text(char *dst, const char *const *parts, int nparts)
 {
@@ -176,17 +123,106 @@ put_text(char *dst, const char *const *parts, int nparts)
 }
 
 /*
- * Store a compiled filter, evicting the least recently used entry. A filter
- * whose program or rows do not fit is stored as an error, so that the
- * backend refuses the connection rather than running with less.
+ * Store a compiled filter. One whose program or rows do not fit is stored
+ * as an error, so that it is refused rather than enforced in part.
  */
+static void
+store_filter(StoredFilter *s, const CompiledFilter *f)
+{
+	bool		fits = !f->ok ||
+		((!f->has_program || f->ninsns <= BPF_MAXINSNS) &&
+		 strlen(f->rows ? f->rows : "") < PGSECCOMP_ROWS_MAX);
+
+	s->ok = f->ok && fits;
+	s->has_program = s->ok && f->has_program;
+	s->ninsns = s->has_program ? f->ninsns : 0;
+	if (s->has_program)
+		memcpy(s->program, f->program, sizeof(struct sock_filter) * f->ninsns);
+	if (s->ok)
+	{
+		const char *rows = f->rows ? f->rows : "";
+
+		put_text(s->text, &rows, 1);
+	}
+	else if (!f->ok)
+	{
+		const char *parts[3] = {f->error.message, f->error.detail, f->error.hint};
+
+		put_text(s->text, parts, 3);
+	}
+	else
+	{
+		const char *parts[3] = {"filter is too large for pgseccomp's shared memory",
+			psprintf("It has %d instructions and %zu bytes of description.",
+					 f->ninsns, strlen(f->rows ? f->rows : "")), NULL};
+
+		put_text(s->text, parts, 3);
+	}
+}
+
+/* Copy a stored filter out into local memory. */
+static void
+load_filter(const StoredFilter *s, CompiledFilter *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ok = s->ok;
+	out->has_program = s->has_program;
+	out->ninsns = s->ninsns;
+	if (s->has_program)
+	{
+		out->program = palloc(sizeof(struct sock_filter) * s->ninsns);
+		memcpy(out->program, s->program, sizeof(struct sock_filter) * s->ninsns);
+	}
+	if (s->ok)
+		out->rows = pstrdup(s->text);
+	else
+	{
+		const char *message = s->text;
+		const char *detail = message + strlen(message) + 1;
+		const char *hint = detail + strlen(detail) + 1;
+
+		out->error.message = pstrdup(message);
+		out->error.detail = *detail ? pstrdup(detail) : NULL;
+		out->error.hint = *hint ? pstrdup(hint) : NULL;
+	}
+}
+
+static CacheEntry *
+find_entry(const uint8 *key)
+{
+	int			i;
+
+	for (i = 0; i < PGSECCOMP_CACHE_ENTRIES; i++)
+	{
+		CacheEntry *e = &shared->entries[i];
+
+		if (e->used && memcmp(e->key, key, PGSECCOMP_KEY_LEN) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+bool
+pgseccomp_cache_lookup(const uint8 *key, CompiledFilter *out)
+{
+	CacheEntry *e;
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	e = find_entry(key);
+	if (e != NULL)
+	{
+		e->stamp = ++shared->clock;
+		load_filter(&e->filter, out);
+	}
+	LWLockRelease(shared->lock);
+	return e != NULL;
+}
+
+/* Store a compiled filter under its key, evicting the least recently used. */
 void
 pgseccomp_cache_store(const uint8 *key, const CompiledFilter *f)
 {
 	CacheEntry *e;
-	bool		fits = !f->ok ||
-		((!f->has_program || f->ninsns <= BPF_MAXINSNS) &&
-		 strlen(f->rows ? f->rows : "") < PGSECCOMP_ROWS_MAX);
 	int			i;
 
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
@@ -206,31 +242,7 @@ pgseccomp_cache_store(const uint8 *key, const CompiledFilter *f)
 	e->used = true;
 	e->stamp = ++shared->clock;
 	memcpy(e->key, key, PGSECCOMP_KEY_LEN);
-	e->ok = f->ok && fits;
-	e->has_program = e->ok && f->has_program;
-	e->ninsns = e->has_program ? f->ninsns : 0;
-	if (e->has_program)
-		memcpy(e->program, f->program, sizeof(struct sock_filter) * f->ninsns);
-	if (e->ok)
-	{
-		const char *rows = f->rows ? f->rows : "";
-
-		put_text(e->text, &rows, 1);
-	}
-	else if (!f->ok)
-	{
-		const char *parts[3] = {f->error.message, f->error.detail, f->error.hint};
-
-		put_text(e->text, parts, 3);
-	}
-	else
-	{
-		const char *parts[3] = {"session filter is too large for pgseccomp's cache",
-			psprintf("It has %d instructions and %zu bytes of description.",
-					 f->ninsns, strlen(f->rows ? f->rows : "")), NULL};
-
-		put_text(e->text, parts, 3);
-	}
+	store_filter(&e->filter, f);
 	LWLockRelease(shared->lock);
 	/* The postmaster seeds the cache before anyone can wait on it. */
 	if (MyProc != NULL)
@@ -244,59 +256,63 @@ owner_gone(const RequestSlot *s)
 	return s->owner > 0 && kill(s->owner, 0) < 0 && errno == ESRCH;
 }
 
+static void
+set_why(HelperMessage *why, const char *message, char *detail, const char *hint)
+{
+	why->message = pstrdup(message);
+	why->detail = detail;
+	why->hint = hint ? pstrdup(hint) : NULL;
+}
+
 /*
- * Ask the worker to compile one target section into the cache, and wait.
- * Returns false with *why set if it could not be done.
+ * Ask the worker to compile a request, and wait. A REQUEST_TARGET section
+ * is compiled into the cache; a REQUEST_CLIENT request's result comes back
+ * in *result. Returns false with *why set if it could not be done.
  */
 bool
-pgseccomp_compile_remote(const StringInfo section, HelperMessage *why)
+pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
+						 CompiledFilter *result, HelperMessage *why)
 {
 	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) REMOTE_TIMEOUT_MS * 1000;
 	RequestSlot *slot = NULL;
-	bool		ok;
 
-	if (section->len > PGSECCOMP_REQUEST_MAX)
+	if (request->len > PGSECCOMP_REQUEST_MAX)
 	{
-		why->message = "pgseccomp settings are too long";
-		why->detail = psprintf("The request has %d bytes; at most %d fit.",
-							   section->len, PGSECCOMP_REQUEST_MAX);
-		why->hint = NULL;
+		set_why(why, "pgseccomp request is too long",
+				psprintf("It has %d bytes; at most %d fit.", request->len, PGSECCOMP_REQUEST_MAX),
+				"Shorten the syscall lists.");
 		return false;
 	}
 
 	ConditionVariablePrepareToSleep(&shared->cv);
 	for (;;)
 	{
-		Latch	   *worker = NULL;
+		Latch	   *worker;
 		int			i;
 
 		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-		if (slot == NULL)
+		for (i = 0; i < PGSECCOMP_REQUEST_SLOTS && slot == NULL; i++)
 		{
-			for (i = 0; i < PGSECCOMP_REQUEST_SLOTS && slot == NULL; i++)
-			{
-				RequestSlot *s = &shared->slots[i];
+			RequestSlot *s = &shared->slots[i];
 
-				if (s->state == SLOT_FREE || (s->state == SLOT_DONE && owner_gone(s)))
-				{
-					slot = s;
-					slot->state = SLOT_PENDING;
-					slot->owner = MyProcPid;
-					slot->len = section->len;
-					memcpy(slot->request, section->data, section->len);
-				}
-			}
-			worker = shared->worker_latch;
-		}
-		else if (slot->state == SLOT_DONE)
-		{
-			ok = slot->ok;
-			if (!ok)
+			if (s->state == SLOT_FREE || (s->state == SLOT_DONE && owner_gone(s)))
 			{
-				why->message = pstrdup(slot->message);
-				why->detail = slot->detail[0] ? pstrdup(slot->detail) : NULL;
-				why->hint = NULL;
+				slot = s;
+				slot->state = SLOT_PENDING;
+				slot->owner = MyProcPid;
+				slot->kind = kind;
+				slot->len = request->len;
+				memcpy(slot->request, request->data, request->len);
 			}
+		}
+		if (slot && slot->state == SLOT_DONE)
+		{
+			bool		ok = slot->ok;
+
+			if (!ok)
+				set_why(why, slot->message, slot->detail[0] ? pstrdup(slot->detail) : NULL, NULL);
+			else if (result)
+				load_filter(&slot->result, result);
 			slot->state = SLOT_FREE;
 			slot->owner = 0;
 			LWLockRelease(shared->lock);
@@ -304,36 +320,32 @@ pgseccomp_compile_remote(const StringInfo section, HelperMessage *why)
 			ConditionVariableBroadcast(&shared->cv);
 			return ok;
 		}
+		worker = shared->worker_latch;
 		LWLockRelease(shared->lock);
-		if (worker)
-			SetLatch(worker);
 
+		/* Wake the worker each round: it may have (re)started meanwhile. */
+		if (worker && slot)
+			SetLatch(worker);
 		if (GetCurrentTimestamp() >= deadline)
 			break;
-		ConditionVariableTimedSleep(&shared->cv, 1000, PG_WAIT_EXTENSION);
-		/* The worker may have started since; wake it again next round. */
-		if (slot && slot->state == SLOT_PENDING)
-		{
-			LWLockAcquire(shared->lock, LW_SHARED);
-			worker = shared->worker_latch;
-			LWLockRelease(shared->lock);
-			if (worker)
-				SetLatch(worker);
-		}
+		(void) ConditionVariableTimedSleep(&shared->cv, 1000, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
 	if (slot)
 	{
 		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 		if (slot->state == SLOT_PENDING)
+		{
 			slot->state = SLOT_FREE;
+			slot->owner = 0;
+		}
 		else
 			slot->owner = -1;	/* the worker frees it when done */
 		LWLockRelease(shared->lock);
 	}
-	why->message = "pgseccomp background worker did not compile the session filter in time";
-	why->detail = psprintf("No answer within %d ms.", REMOTE_TIMEOUT_MS);
-	why->hint = "Check that the \"pgseccomp compiler\" background worker is running.";
+	set_why(why, "pgseccomp background worker did not answer in time",
+			psprintf("No answer within %d ms.", REMOTE_TIMEOUT_MS),
+			"Check that the \"pgseccomp compiler\" background worker is running.");
 	return false;
 }
 
@@ -356,7 +368,7 @@ pgseccomp_worker_attach(void)
 
 /* Take the next pending request, if any. */
 bool
-pgseccomp_next_request(StringInfo section, int *slotno)
+pgseccomp_next_request(StringInfo request, RequestKind *kind, int *slotno)
 {
 	int			i;
 
@@ -368,8 +380,9 @@ pgseccomp_next_request(StringInfo section, int *slotno)
 		if (s->state == SLOT_PENDING)
 		{
 			s->state = SLOT_RUNNING;
-			resetStringInfo(section);
-			appendBinaryStringInfo(section, s->request, s->len);
+			resetStringInfo(request);
+			appendBinaryStringInfo(request, s->request, s->len);
+			*kind = s->kind;
 			*slotno = i;
 			LWLockRelease(shared->lock);
 			return true;
@@ -379,8 +392,10 @@ pgseccomp_next_request(StringInfo section, int *slotno)
 	return false;
 }
 
+/* Hand back a request: why it failed, or for REQUEST_CLIENT its result. */
 void
-pgseccomp_finish_request(int slotno, const HelperMessage *why)
+pgseccomp_finish_request(int slotno, const HelperMessage *why,
+						 const CompiledFilter *result)
 {
 	RequestSlot *s = &shared->slots[slotno];
 
@@ -391,6 +406,8 @@ pgseccomp_finish_request(int slotno, const HelperMessage *why)
 		strlcpy(s->message, why->message, sizeof(s->message));
 		strlcpy(s->detail, why->detail ? why->detail : "", sizeof(s->detail));
 	}
+	else if (result)
+		store_filter(&s->result, result);
 	if (s->owner == -1)
 	{
 		s->state = SLOT_FREE;	/* its backend gave up waiting */

@@ -3,8 +3,7 @@
  *		Install a compiled BPF program as a seccomp filter of this process.
  *
  * This is all a connection pays for its session filter: the program was
- * compiled ahead of time by a helper, so installing it is two prctl() calls
- * and one seccomp(2).
+ * compiled ahead of time by a helper, so installing it is one seccomp(2).
  */
 #include "pgseccomp.h"
 
@@ -13,14 +12,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/*
+ * Once, in the postmaster, before its first filter; every process forked
+ * from it inherits both settings.
+ */
 bool
-pgseccomp_install(const struct sock_filter *program, int ninsns, char **why)
+pgseccomp_confine(char **why)
 {
-	struct sock_fprog prog = {
-		.len = (unsigned short) ninsns,
-		.filter = (struct sock_filter *) program,
-	};
-
 	/* Another process of the same user must not ptrace its way around it. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 	{
@@ -33,10 +31,25 @@ pgseccomp_install(const struct sock_filter *program, int ninsns, char **why)
 		*why = psprintf("prctl(PR_SET_NO_NEW_PRIVS) failed: %m");
 		return false;
 	}
+	return true;
+}
+
+/* Stack a filter on this process: one syscall, nothing else. */
+bool
+pgseccomp_install(const struct sock_filter *program, int ninsns, char **why)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short) ninsns,
+		.filter = (struct sock_filter *) program,
+	};
+
 	/* FLAG_LOG: denials of every kind reach the kernel log, errno ones too. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) < 0)
 	{
+		int			err = errno;
+
 		*why = psprintf("seccomp(SECCOMP_SET_MODE_FILTER) failed: %m");
+		errno = err;			/* the caller's hint depends on it */
 		return false;
 	}
 	return true;

@@ -101,7 +101,8 @@ load_global_filter(void)
 	foreach(lc, resp.warnings)
 		pgseccomp_ereport_message(WARNING, lfirst(lc));
 
-	if (!pgseccomp_install(resp.global.program, resp.global.ninsns, &install_error))
+	if (!pgseccomp_confine(&install_error) ||
+		!pgseccomp_install(resp.global.program, resp.global.ninsns, &install_error))
 		ereport(FATAL,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("could not install the pgseccomp global filter"),
@@ -109,6 +110,7 @@ load_global_filter(void)
 
 	pgseccomp_set_syscall_names(resp.names);
 	pgseccomp_keep_start_result(&resp, keys);
+	pgseccomp_global_ninsns = resp.global.ninsns;
 	ereport(LOG,
 			(errmsg("pgseccomp global filter installed"),
 			 errdetail("%d instructions; %d session and role filters compiled.",
@@ -189,6 +191,7 @@ pg_get_seccomp_filter(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	put_rows(rsinfo, pgseccomp_global_rows, "global");
 	/* Processes without a session filter enforce the global one alone. */
-	put_rows(rsinfo, pgseccomp_session_rows ? pgseccomp_session_rows : "", "session");
+	if (pgseccomp_session)
+		put_rows(rsinfo, pgseccomp_session->rows, "session");
 	return (Datum) 0;
 }

@@ -68,6 +68,8 @@ extern bool pgseccomp_run_helper(const StringInfo request,
 								 HelperResponse *response, HelperMessage *why);
 
 /* install.c */
+#define PGSECCOMP_MAX_INSNS_PER_PATH	32768	/* the kernel's limit on a stack */
+extern bool pgseccomp_confine(char **why);
 extern bool pgseccomp_install(const struct sock_filter *program, int ninsns,
 							  char **why);
 
@@ -76,6 +78,12 @@ extern bool pgseccomp_install(const struct sock_filter *program, int ninsns,
 #define PGSECCOMP_ROWS_MAX		(48 * 1024)
 #define PGSECCOMP_REQUEST_MAX	(128 * 1024)
 #define PGSECCOMP_REQUEST_SLOTS	4
+
+typedef enum RequestKind
+{
+	REQUEST_TARGET,				/* a "[target]" section, compiled into the cache */
+	REQUEST_CLIENT				/* a target with "[client]" sections, answered directly */
+} RequestKind;
 
 typedef struct TargetFilter
 {
@@ -88,10 +96,12 @@ extern void pgseccomp_shmem_init(void);
 extern void pgseccomp_target_key(const StringInfo section, uint8 *key);
 extern bool pgseccomp_cache_lookup(const uint8 *key, CompiledFilter *out);
 extern void pgseccomp_cache_store(const uint8 *key, const CompiledFilter *filter);
-extern bool pgseccomp_compile_remote(const StringInfo section, HelperMessage *why);
+extern bool pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
+									 CompiledFilter *result, HelperMessage *why);
 extern void pgseccomp_worker_attach(void);
-extern bool pgseccomp_next_request(StringInfo section, int *slot);
-extern void pgseccomp_finish_request(int slot, const HelperMessage *why);
+extern bool pgseccomp_next_request(StringInfo request, RequestKind *kind, int *slot);
+extern void pgseccomp_finish_request(int slot, const HelperMessage *why,
+									 const CompiledFilter *result);
 
 /* worker.c */
 extern void pgseccomp_register_worker(void);
@@ -99,7 +109,18 @@ extern PGDLLEXPORT void pgseccomp_worker_main(Datum arg);
 
 /* session.c */
 extern const char *pgseccomp_global_rows;
-extern const char *pgseccomp_session_rows;
+extern int	pgseccomp_global_ninsns;
+
+/* What this backend has loaded, for seccomp_filter() and set_client_filter. */
+typedef struct SessionState
+{
+	StringInfoData section;		/* the "[target]" section it was built from */
+	StringInfoData clients;		/* the "[client]" sections of its calls */
+	char	   *rows;			/* the merged description of its stack */
+	int			stack_insns;	/* what its stack counts against the kernel's limit */
+} SessionState;
+
+extern SessionState *pgseccomp_session;
 extern void pgseccomp_client_authentication(void *port, int status);
 extern void pgseccomp_keep_start_result(const HelperResponse *resp, List *keys);
 extern void pgseccomp_seed_cache(void);

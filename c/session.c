@@ -11,9 +11,12 @@
 #include "miscadmin.h"
 #include "utils/memutils.h"
 
-/* What seccomp_filter() describes; set in the postmaster and the backend. */
+/* The global filter, set in the postmaster and inherited. */
 const char *pgseccomp_global_rows = NULL;
-const char *pgseccomp_session_rows = NULL;
+int			pgseccomp_global_ninsns = 0;
+
+/* What this client backend has loaded; NULL in other processes. */
+SessionState *pgseccomp_session = NULL;
 
 /* The filters compiled at start, for seeding the shared cache. */
 static TargetFilter *start_filters = NULL;
@@ -84,7 +87,7 @@ obtain_filter(const StringInfo section, CompiledFilter *filter)
 
 		if (pgseccomp_cache_lookup(key, filter))
 			return;
-		if (!pgseccomp_compile_remote(section, &why))
+		if (!pgseccomp_compile_remote(REQUEST_TARGET, section, NULL, &why))
 		{
 			ereport(FATAL,
 					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
@@ -97,6 +100,23 @@ obtain_filter(const StringInfo section, CompiledFilter *filter)
 			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 			 errmsg("could not load the pgseccomp session filter"),
 			 errdetail("The compiled filter was evicted from the cache before it could be used.")));
+}
+
+static void
+remember_session(const StringInfo section, const CompiledFilter *filter)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	SessionState *state = palloc0(sizeof(SessionState));
+
+	initStringInfo(&state->section);
+	appendBinaryStringInfo(&state->section, section->data, section->len);
+	initStringInfo(&state->clients);
+	state->rows = pstrdup(filter->rows ? filter->rows : "");
+	/* The kernel counts each filter of a stack as its length plus 4. */
+	state->stack_insns = pgseccomp_global_ninsns + 4 +
+		(filter->has_program ? filter->ninsns + 4 : 0);
+	MemoryContextSwitchTo(old);
+	pgseccomp_session = state;
 }
 
 void
@@ -131,6 +151,5 @@ pgseccomp_client_authentication(void *p, int status)
 				 errmsg("could not install the pgseccomp session filter"),
 				 errdetail_internal("%s", why)));
 
-	pgseccomp_session_rows = MemoryContextStrdup(TopMemoryContext,
-												 filter.rows ? filter.rows : "");
+	remember_session(&section, &filter);
 }

@@ -70,6 +70,36 @@ keep_last_good(const CompiledFilter *f)
  * reload changes nothing); a role's error is stored, so that its
  * connections are refused with the reason.
  */
+/*
+ * A set_client_filter call: the request holds the caller's target section
+ * and its calls; the answer goes back to the caller, not to the cache.
+ */
+static bool
+compile_client(const StringInfo client, CompiledFilter *result, HelperMessage *why)
+{
+	StringInfoData request;
+	HelperResponse resp;
+
+	initStringInfo(&request);
+	pgseccomp_request_global(&request);
+	appendBinaryStringInfo(&request, client->data, client->len);
+	if (!pgseccomp_run_helper(&request, &resp, why))
+		return false;
+	if (!resp.global.ok)
+	{
+		*why = resp.global.error;
+		return false;
+	}
+	if (resp.ntargets != 1)
+	{
+		why->message = "pgseccomp helper answered for the wrong number of targets";
+		why->detail = why->hint = NULL;
+		return false;
+	}
+	*result = resp.targets[0];
+	return true;
+}
+
 static bool
 compile_sections(List *sections, const char *occasion, HelperMessage *why)
 {
@@ -162,16 +192,23 @@ static void
 serve_requests(void)
 {
 	StringInfoData section;
+	RequestKind kind;
 	int			slot;
 
 	initStringInfo(&section);
-	while (pgseccomp_next_request(&section, &slot))
+	while (pgseccomp_next_request(&section, &kind, &slot))
 	{
 		HelperMessage why;
-		bool		ok = compile_sections(list_make1(&section),
-										  "at the request of a connecting backend", &why);
+		CompiledFilter result;
+		bool		ok;
 
-		pgseccomp_finish_request(slot, ok ? NULL : &why);
+		if (kind == REQUEST_CLIENT)
+			ok = compile_client(&section, &result, &why);
+		else
+			ok = compile_sections(list_make1(&section),
+								  "at the request of a connecting backend", &why);
+		pgseccomp_finish_request(slot, ok ? NULL : &why,
+								 ok && kind == REQUEST_CLIENT ? &result : NULL);
 	}
 }
 

@@ -140,10 +140,13 @@ const (
 	RankExplicit              // set at this level
 )
 
-// List is one list setting as it applies at a level.
+// List is one list setting as it applies at a level. A list taken over
+// from another level's decisions comes already resolved, in Calls.
 type List struct {
-	Value Value
-	Rank  Rank
+	Value    Value
+	Rank     Rank
+	Resolved bool
+	Calls    []Syscall
 }
 
 // Spec is the input of one level: its default and four lists.
@@ -191,8 +194,10 @@ func Compile(s Spec, global *GlobalLists, r Resolver) (*Policy, error) {
 	ranks := map[int32]Rank{}
 	for _, a := range Actions {
 		l := s.Lists[a]
-		var calls []Syscall
-		if strings.TrimSpace(l.Value.Raw) == Inherit {
+		calls := l.Calls
+		if l.Resolved {
+			// taken over as they are
+		} else if strings.TrimSpace(l.Value.Raw) == Inherit {
 			if global == nil {
 				return nil, invalid(l.Value.Name, Inherit, "\"*\" means the global list and is only valid for session settings.")
 			}
@@ -206,6 +211,12 @@ func Compile(s Spec, global *GlobalLists, r Resolver) (*Policy, error) {
 			case !seen || l.Rank > ranks[c.Nr]:
 				p.Rules[c.Nr] = Rule{Action: a, Setting: l.Value.Name, Name: c.Name}
 				ranks[c.Nr] = l.Rank
+			case l.Rank == ranks[c.Nr] && prev.Action != a && l.Rank == RankInherited:
+				// Two inherited lists disagree: the stricter one wins,
+				// so that inheriting never loosens.
+				if a > prev.Action {
+					p.Rules[c.Nr] = Rule{Action: a, Setting: l.Value.Name, Name: c.Name}
+				}
 			case l.Rank == ranks[c.Nr] && prev.Action != a:
 				e := invalid(l.Value.Name, c.Name, fmt.Sprintf("Syscall \"%s\" is also listed in \"%s\".", c.Name, prev.Setting))
 				e.Hint = "Name each syscall in at most one list of a level."

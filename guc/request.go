@@ -12,9 +12,14 @@ import (
 // optional "role" and that role's overrides. The C layer keys its filter
 // cache by the bytes of a target section, so a section must be
 // self-contained.
+//
+// A target may be followed by "[client]" sections, one per call of
+// set_client_filter in that session, oldest first; an argument that is
+// NULL is absent.
 const (
 	MarkGlobal = "[global]"
 	MarkTarget = "[target]"
+	MarkClient = "[client]"
 	KeyRole    = "role"
 )
 
@@ -32,6 +37,7 @@ func DecodeRequest(b []byte) (*Request, error) {
 	fields := strings.Split(string(bytes.TrimSuffix(b, []byte{0})), "\x00")
 	req := &Request{Global: DefaultGlobal()}
 	var cur *Target
+	var client *Client
 	seenGlobal := false
 	for i := 0; i < len(fields); i++ {
 		switch f := fields[i]; f {
@@ -43,6 +49,13 @@ func DecodeRequest(b []byte) (*Request, error) {
 		case MarkTarget:
 			req.Targets = append(req.Targets, Target{Session: DefaultSession(), Overrides: map[Field]string{}})
 			cur = &req.Targets[len(req.Targets)-1]
+			client = nil
+		case MarkClient:
+			if cur == nil {
+				return nil, fmt.Errorf("%s section outside a target", MarkClient)
+			}
+			cur.Clients = append(cur.Clients, Client{})
+			client = &cur.Clients[len(cur.Clients)-1]
 		default:
 			if !seenGlobal {
 				return nil, fmt.Errorf("setting %q before the %s section", f, MarkGlobal)
@@ -53,10 +66,13 @@ func DecodeRequest(b []byte) (*Request, error) {
 			val := fields[i+1]
 			i++
 			var err error
-			if cur == nil {
-				err = setLevel(&req.Global, GlobalName, f, val)
-			} else {
+			switch {
+			case client != nil:
+				err = client.set(f, val)
+			case cur != nil:
 				err = cur.set(f, val)
+			default:
+				err = setLevel(&req.Global, GlobalName, f, val)
 			}
 			if err != nil {
 				return nil, err
@@ -119,6 +135,20 @@ func (t *Target) set(setting, val string) error {
 	return fmt.Errorf("unexpected setting %q", setting)
 }
 
+func (c *Client) set(arg, val string) error {
+	if arg == ClientDefaultName {
+		c.Default = &val
+		return nil
+	}
+	for _, a := range Actions {
+		if arg == ClientListName(a) {
+			c.Lists[a] = &val
+			return nil
+		}
+	}
+	return fmt.Errorf("unexpected argument %q", arg)
+}
+
 // EncodeRequest is the inverse of DecodeRequest, for tests and tools; the C
 // layer writes the same form.
 func EncodeRequest(r *Request) []byte {
@@ -140,6 +170,17 @@ func EncodeRequest(r *Request) []byte {
 		for _, f := range Fields {
 			if v, ok := t.Overrides[f]; ok {
 				put(RoleName(f, t.Role), v)
+			}
+		}
+		for _, c := range t.Clients {
+			put(MarkClient)
+			for _, a := range Actions {
+				if c.Lists[a] != nil {
+					put(ClientListName(a), *c.Lists[a])
+				}
+			}
+			if c.Default != nil {
+				put(ClientDefaultName, *c.Default)
 			}
 		}
 	}

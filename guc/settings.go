@@ -109,6 +109,7 @@ type Target struct {
 	Session   Level
 	Role      string           // empty for the plain session filter
 	Overrides map[Field]string // only the overrides that are set
+	Clients   []Client         // set_client_filter calls, oldest first
 }
 
 // Effective returns the session level as it applies to the target's role:

@@ -63,6 +63,7 @@ func BuildGlobal(l guc.Level, r guc.Resolver, needs []string) (*Global, error) {
 type Session struct {
 	Filter *Filter // nil: no second filter is needed
 	Stack  []*Filter
+	Policy *guc.Policy
 }
 
 // BuildSession validates a target's session (or role) settings and builds
@@ -77,7 +78,19 @@ func BuildSession(g *Global, t guc.Target, r guc.Resolver) (*Session, error) {
 	// Compare with the global filter, not the global settings: the filter
 	// also allows what pgseccomp needs, which sessions must not inherit.
 	if f.SameDecisions(g.Filter) {
-		return &Session{Stack: []*Filter{g.Filter}}, nil
+		return &Session{Stack: []*Filter{g.Filter}, Policy: pol}, nil
 	}
-	return &Session{Filter: f, Stack: []*Filter{g.Filter, f}}, nil
+	return &Session{Filter: f, Stack: []*Filter{g.Filter, f}, Policy: pol}, nil
+}
+
+// BuildClient builds the filter of a set_client_filter call, on top of a
+// session and the client filters its earlier calls loaded. NULL arguments
+// take the session's decisions, not the earlier calls': the kernel stacks
+// every filter anyway, so the result is never looser than any of them.
+func BuildClient(g *Global, s *Session, c guc.Client, r guc.Resolver) (*Filter, error) {
+	pol, err := guc.Compile(guc.ClientSpec(c, s.Policy), g.Lists, r)
+	if err != nil {
+		return nil, err
+	}
+	return FromPolicy(pol, SourceClient), nil
 }

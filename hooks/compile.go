@@ -41,15 +41,25 @@ func Compile(req *guc.Request, t *Table) *Result {
 	return res
 }
 
+// compileTarget builds a target's session filter or, when the target
+// carries set_client_filter calls, the filter of the newest call; the rows
+// describe the whole stack.
 func compileTarget(g *Global, target guc.Target, t *Table) TargetResult {
 	s, err := BuildSession(g, target, t)
 	if err != nil {
 		return TargetResult{Err: err}
 	}
-	tr := TargetResult{Rows: Describe(s.Stack)}
-	if s.Filter != nil {
-		if tr.BPF, err = s.Filter.BPF(); err != nil {
-			return TargetResult{Err: fmt.Errorf("could not build the session filter: %w", err)}
+	newest, stack := s.Filter, s.Stack
+	for _, c := range target.Clients {
+		if newest, err = BuildClient(g, s, c, t); err != nil {
+			return TargetResult{Err: err}
+		}
+		stack = append(stack, newest)
+	}
+	tr := TargetResult{Rows: Describe(stack)}
+	if newest != nil {
+		if tr.BPF, err = newest.BPF(); err != nil {
+			return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
 		}
 	}
 	return tr

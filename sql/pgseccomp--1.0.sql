@@ -15,3 +15,17 @@ AS 'MODULE_PATHNAME', 'pg_get_seccomp_filter'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 
 REVOKE EXECUTE ON FUNCTION seccomp_filter() FROM PUBLIC;
+
+CREATE FUNCTION set_client_filter
+(
+  default_action text,
+  allow_list text,
+  log_list text,
+  error_list text,
+  kill_list text
+)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pg_set_client_filter'
+LANGUAGE C VOLATILE PARALLEL UNSAFE CALLED ON NULL INPUT;
+
+REVOKE EXECUTE ON FUNCTION set_client_filter(text, text, text, text, text) FROM PUBLIC;

@@ -1,0 +1,109 @@
+/*
+ * client.c
+ *		set_client_filter(): a session tightens itself from SQL.
+ *
+ * The session filter may deny fork and everything a Go runtime needs, so
+ * the compile cannot happen here: the request goes to the background
+ * worker, which only the global filter confines, and the program comes back
+ * through shared memory. Installing it is one seccomp(2) call. Any failure
+ * is an ERROR that loads nothing.
+ */
+#include "pgseccomp.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+static const char *const arg_names[] = {
+	"default_action", "allow_list", "log_list", "error_list", "kill_list"
+};
+
+PG_FUNCTION_INFO_V1(pg_set_client_filter);
+
+Datum
+pg_set_client_filter(PG_FUNCTION_ARGS)
+{
+	SessionState *session = pgseccomp_session;
+	StringInfoData call;
+	StringInfoData request;
+	CompiledFilter filter;
+	HelperMessage why;
+	char	   *install_error;
+	int			i;
+
+	if (!pgseccomp_enabled)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("seccomp is not enabled")));
+	if (session == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set_client_filter can only be called in a client session")));
+
+	/* This call's "[client]" section: see guc/request.go. NULLs are left out. */
+	initStringInfo(&call);
+	appendBinaryStringInfo(&call, "[client]", sizeof("[client]"));
+	for (i = 0; i < lengthof(arg_names); i++)
+	{
+		char	   *value;
+
+		if (PG_ARGISNULL(i))
+			continue;
+		value = text_to_cstring(PG_GETARG_TEXT_PP(i));
+		appendBinaryStringInfo(&call, arg_names[i], strlen(arg_names[i]) + 1);
+		appendBinaryStringInfo(&call, value, strlen(value) + 1);
+	}
+
+	initStringInfo(&request);
+	appendBinaryStringInfo(&request, session->section.data, session->section.len);
+	appendBinaryStringInfo(&request, session->clients.data, session->clients.len);
+	appendBinaryStringInfo(&request, call.data, call.len);
+	if (request.len > PGSECCOMP_REQUEST_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("set_client_filter arguments are too long"),
+				 errdetail("With the session's settings and earlier calls they take %d bytes; at most %d fit.",
+						   request.len, PGSECCOMP_REQUEST_MAX)));
+
+	if (!pgseccomp_compile_remote(REQUEST_CLIENT, &request, &filter, &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not compile the client filter: %s", why.message),
+				 why.detail ? errdetail_internal("%s", why.detail) : 0,
+				 why.hint ? errhint("%s", why.hint) : 0));
+	if (!filter.ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg_internal("%s", filter.error.message),
+				 filter.error.detail ? errdetail_internal("%s", filter.error.detail) : 0,
+				 filter.error.hint ? errhint("%s", filter.error.hint) : 0));
+	if (!filter.has_program)
+		elog(ERROR, "pgseccomp helper returned no client filter");
+
+	if (session->stack_insns + filter.ninsns > PGSECCOMP_MAX_INSNS_PER_PATH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("client filter would exceed the kernel's limit on the filters of a process"),
+				 errdetail("The filters loaded count %d instructions and the new one %d; the limit is %d.",
+						   session->stack_insns, filter.ninsns, PGSECCOMP_MAX_INSNS_PER_PATH)));
+
+	if (!pgseccomp_install(filter.program, filter.ninsns, &install_error))
+	{
+		int			err = errno;
+
+		ereport(ERROR,
+				(errcode(err == ENOMEM ? ERRCODE_PROGRAM_LIMIT_EXCEEDED : ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not install the client filter"),
+				 errdetail_internal("%s", install_error),
+				 err == EACCES ? errhint("The filters of this session deny seccomp(2) itself.") : 0,
+				 err == ENOMEM ? errhint("The filters of this process would exceed the kernel's limit.") : 0));
+	}
+
+	/* Loaded: from now on it is part of what this session describes. */
+	appendBinaryStringInfo(&session->clients, call.data, call.len);
+	session->stack_insns += filter.ninsns + 4;
+	pfree(session->rows);
+	session->rows = MemoryContextStrdup(TopMemoryContext, filter.rows ? filter.rows : "");
+
+	PG_RETURN_TEXT_P(cstring_to_text("OK"));
+}

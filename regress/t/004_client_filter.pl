@@ -1,0 +1,158 @@
+# set_client_filter: a session tightens itself from SQL, also when its
+# session filter denies fork and what a Go runtime needs; bad input loads
+# nothing; PL/Perl's external commands follow the filters.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+# What client backends of this test need, measured with strace -f on a
+# server running the same statements (x86_64, glibc 2.36, PostgreSQL 15),
+# plus syscalls PostgreSQL uses under other load. No clone, clone3,
+# sigaltstack or sched_getaffinity: nothing here can fork or start Go.
+my $backend = join(',', qw(
+	accept access bind brk chmod close connect dup dup2 dup3 epoll_create1
+	epoll_ctl epoll_pwait epoll_wait exit exit_group fadvise64 fallocate
+	fcntl fdatasync flock fstat fstatfs fsync ftruncate futex getcwd
+	getdents64 getegid geteuid getgid getpeername getpid getppid getrandom
+	getrusage getsockname getsockopt gettid getuid ioctl kill lseek lstat
+	madvise mkdir mmap mprotect mremap munmap nanosleep newfstatat openat
+	pipe pipe2 poll ppoll prctl pread64 preadv prlimit64 pselect6 pwrite64
+	pwritev read readlink recvfrom recvmsg rename restart_syscall rmdir
+	rseq rt_sigaction rt_sigprocmask rt_sigreturn sched_yield seccomp
+	select sendmsg sendto set_robust_list set_tid_address setitimer
+	setsockopt setsid shutdown signalfd4 socket stat statfs statx symlink
+	sync_file_range sysinfo tgkill truncate umask uname unlink write));
+
+my $node = PostgreSQL::Test::Cluster->new('client_filter');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+pgseccomp.session_syscall_default = 'error'
+pgseccomp.session_syscall_allow = '$backend'
+pgseccomp.session_syscall_error = 'clone'
+# This role may run external commands.
+pgseccomp.session_roles = 'regress_forker'
+session_syscall_allow.regress_forker = '$backend,clone,clone3,wait4,execve,arch_prctl'
+session_syscall_error.regress_forker = ''
+});
+$node->start;
+
+my $tsdir = $node->basedir . '/ts';
+mkdir($tsdir) or die "mkdir $tsdir: $!";
+my $file = $node->basedir . '/hello.txt';
+PostgreSQL::Test::Utils::append_to_file($file, "hello\n");
+$node->safe_psql('postgres', qq{
+CREATE EXTENSION pgseccomp;
+CREATE EXTENSION plperlu;
+CREATE TABLESPACE ts LOCATION '$tsdir';
+CREATE FUNCTION cat(path text) RETURNS text LANGUAGE plperlu AS \$\$
+  my \$out = `cat \$_[0]`;
+  die "could not run cat: \$!\\n" unless defined \$out;
+  chomp \$out;
+  return \$out;
+\$\$;
+CREATE ROLE regress_forker LOGIN;
+CREATE ROLE regress_nobody LOGIN;
+GRANT EXECUTE ON FUNCTION set_client_filter(text, text, text, text, text), seccomp_filter() TO regress_forker;
+});
+
+my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+my $filters = "SELECT regexp_replace(pg_read_file('/proc/self/status'), '.*Seccomp_filters:\\s*(\\d+).*', '\\1', 's')";
+my $rows = "SELECT string_agg(syscall || ' ' || filter_action, ', ' ORDER BY syscallnum)"
+  . " FROM seccomp_filter() WHERE context = 'session' AND syscall IN (%s)";
+
+# The hardened session: no fork, no Go.
+my $s = $node->background_psql('postgres', on_error_stop => 0);
+is($s->query_safe($filters), '2', 'a hardened session has the global and its session filter');
+is($s->query_safe(sprintf($rows, "'<default>','clone','clone3','sigaltstack','sched_getaffinity'")),
+	'<default> session->error, clone session->error',
+	'its session filter denies what fork and a Go runtime need (clone by name, the rest by default)');
+$s->query("SELECT cat('$file')");
+like($s->{stderr}, qr/could not run cat: Permission denied/,
+	'the session error list holding clone stops an external command');
+$s->{stderr} = '';
+
+is($s->query_safe("SELECT set_client_filter('error', NULL, NULL, 'readlink', NULL)"),
+	'OK', 'set_client_filter works in a session that cannot fork');
+is($s->query_safe($filters), '3', 'the client filter is loaded');
+$s->query($readlink);
+like($s->{stderr}, qr/could not read symbolic link .*: Permission denied/, 'and readlink is denied');
+$s->{stderr} = '';
+is($s->query_safe(sprintf($rows, "'readlink','getdents64'")),
+	'readlink client->error, getdents64 client->allow',
+	'seccomp_filter() names the client source, also where it inherits the session allow list');
+
+is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"),
+	'OK', 'a second call stacks another client filter');
+is($s->query_safe($filters), '4', 'four filters are loaded');
+$s->query("SELECT pg_ls_dir('.')");
+like($s->{stderr}, qr/could not read directory "\.": Permission denied/, 'the second filter denies getdents64');
+$s->{stderr} = '';
+$s->query($readlink);
+like($s->{stderr}, qr/Permission denied/, 'the first still denies readlink');
+$s->{stderr} = '';
+
+is($s->query_safe("SELECT set_client_filter('allow', 'readlink,getdents64', '*', '', '')"),
+	'OK', 'an attempt to loosen loads a filter');
+$s->query($readlink);
+like($s->{stderr}, qr/Permission denied/, 'but readlink stays denied');
+$s->{stderr} = '';
+is($s->query_safe(sprintf($rows, "'readlink','getdents64'")),
+	'readlink client->error, getdents64 client->error', 'and seccomp_filter() shows what decides');
+$s->quit;
+
+# A syscall named explicitly beats the inherited session allow list.
+$s = $node->background_psql('postgres', on_error_stop => 0);
+is($s->query_safe("SELECT set_client_filter('error', NULL, NULL, 'kill', NULL)"), 'OK',
+	'set_client_filter with kill in the error list');
+is($s->query_safe(sprintf($rows, "'kill'")), 'kill client->error',
+	'kill is denied although the session allow list has it');
+$s->quit;
+
+# Bad input: an ERROR with SQLSTATE that names the token, and nothing loaded.
+$s = $node->background_psql('postgres', on_error_stop => 0);
+my $before = $s->query_safe("SELECT string_agg(syscall || filter_action, ',') FROM seccomp_filter()");
+my @bad = (
+	[ "'deny', NULL, NULL, NULL, NULL", qr/ERROR:  22023: invalid value for parameter "default_action"\nDETAIL:  Action "deny" is unknown\./ ],
+	[ "NULL, NULL, NULL, 'readlnk', NULL", qr/ERROR:  22023: invalid value for parameter "error_list"\nDETAIL:  Syscall "readlnk" is unknown on this architecture\./ ],
+	[ "NULL, NULL, NULL, 'readlink,,uname', NULL", qr/ERROR:  22023: invalid value for parameter "error_list"\nDETAIL:  List syntax is invalid: item 2 of the list is empty\./ ],
+	[ "NULL, 'uname', NULL, 'uname', NULL", qr/ERROR:  22023: invalid value for parameter "error_list"\nDETAIL:  Syscall "uname" is also listed in "allow_list"\./ ],
+	[ "NULL, NULL, 'read,*', NULL, NULL", qr/ERROR:  22023: invalid value for parameter "log_list"\nDETAIL:  "\*" must be the whole value/ ],
+	[ "NULL, NULL, NULL, repeat('readlink,', 20000) || 'readlink', NULL", qr/ERROR:  54000: set_client_filter arguments are too long/ ],);
+$s->query_safe('\set VERBOSITY verbose');
+foreach my $case (@bad)
+{
+	$s->query("SELECT set_client_filter($case->[0])");
+	like($s->{stderr}, $case->[1], "set_client_filter($case->[0]) is refused");
+	$s->{stderr} = '';
+}
+$s->query_safe('\set VERBOSITY default');
+is($s->query_safe($filters), '2', 'no filter was loaded');
+is($s->query_safe("SELECT string_agg(syscall || filter_action, ',') FROM seccomp_filter()"),
+	$before, 'seccomp_filter() is as before');
+is($s->query_safe('SELECT 1'), '1', 'the session goes on');
+$s->quit;
+
+# EXECUTE is revoked from PUBLIC.
+my ($ret, $out, $err) = $node->psql('postgres',
+	"SELECT set_client_filter(NULL, NULL, NULL, 'readlink', NULL)",
+	extra_params => [ '-U', 'regress_nobody' ]);
+like($err, qr/permission denied for function set_client_filter/, 'a caller without EXECUTE is refused');
+
+# A role allowed to fork runs an external command, until it denies clone.
+$s = $node->background_psql('postgres', on_error_stop => 0,
+	extra_params => [ '-U', 'regress_forker' ]);
+is($s->query_safe("SELECT cat('$file')"), 'hello', 'the role may run cat');
+is($s->query_safe("SELECT set_client_filter('error', NULL, NULL, 'clone', NULL)"), 'OK',
+	'the role denies itself clone');
+$s->query("SELECT cat('$file')");
+like($s->{stderr}, qr/could not run cat: Permission denied/, 'then cat fails in that session');
+$s->quit;
+is($node->safe_psql('postgres', "SELECT cat('$file')", extra_params => [ '-U', 'regress_forker' ]),
+	'hello', 'a new session of the role runs cat again');
+
+$node->stop;
+done_testing();
