@@ -3,7 +3,7 @@
 
 MODULE_big = pgseccomp
 OBJS = c/pgseccomp.o c/settings.o c/helper.o c/install.o c/cache.o \
-	c/worker.o c/session.o c/client.o c/compat.o
+	c/worker.o c/session.o c/client.o c/parallel.o c/compat.o
 PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
 
 EXTENSION = pgseccomp

@@ -80,7 +80,7 @@ static PgseccompShared *shared = NULL;
 Size
 pgseccomp_shmem_size(void)
 {
-	return MAXALIGN(sizeof(PgseccompShared));
+	return add_size(MAXALIGN(sizeof(PgseccompShared)), pgseccomp_leaders_size());
 }
 
 void
@@ -89,13 +89,14 @@ pgseccomp_shmem_init(void)
 	bool		found;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	shared = ShmemInitStruct("pgseccomp", pgseccomp_shmem_size(), &found);
+	shared = ShmemInitStruct("pgseccomp", sizeof(PgseccompShared), &found);
 	if (!found)
 	{
-		memset(shared, 0, pgseccomp_shmem_size());
-		shared->lock = &(GetNamedLWLockTranche("pgseccomp"))->lock;
+		memset(shared, 0, sizeof(PgseccompShared));
+		shared->lock = &(GetNamedLWLockTranche("pgseccomp"))[0].lock;
 		ConditionVariableInit(&shared->cv);
 	}
+	pgseccomp_leaders_init(&(GetNamedLWLockTranche("pgseccomp"))[1].lock);
 	LWLockRelease(AddinShmemInitLock);
 }
 

@@ -101,7 +101,8 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 
 	/* Loaded: from now on it is part of what this session describes. */
 	appendBinaryStringInfo(&session->clients, call.data, call.len);
-	session->stack_insns += filter.ninsns + 4;
+	pgseccomp_session_add_program(session, &filter);
+	pgseccomp_leader_changed();
 	pfree(session->rows);
 	session->rows = MemoryContextStrdup(TopMemoryContext, filter.rows ? filter.rows : "");
 

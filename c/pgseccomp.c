@@ -5,9 +5,12 @@
  */
 #include "pgseccomp.h"
 
+#include "access/parallel.h"
+#include "executor/executor.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/auth.h"
+#include "tcop/utility.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -21,6 +24,8 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 static ClientAuthentication_hook_type prev_client_auth_hook = NULL;
+static ExecutorStart_hook_type prev_executor_start_hook = NULL;
+static ProcessUtility_hook_type prev_process_utility_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 #ifdef PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -34,7 +39,7 @@ request_shmem(void)
 		prev_shmem_request_hook();
 #endif
 	RequestAddinShmemSpace(pgseccomp_shmem_size());
-	RequestNamedLWLockTranche("pgseccomp", 1);
+	RequestNamedLWLockTranche("pgseccomp", 2);	/* the cache, the leaders */
 }
 
 static void
@@ -54,6 +59,36 @@ client_authentication(Port *port, int status)
 	pgseccomp_client_authentication(port, status);
 	if (prev_client_auth_hook)
 		prev_client_auth_hook(port, status);
+}
+
+/* A query that may run in parallel workers: they need our filters. */
+static void
+executor_start(QueryDesc *queryDesc, int eflags)
+{
+	if (queryDesc->plannedstmt->parallelModeNeeded && !IsParallelWorker())
+		pgseccomp_publish_for_workers();
+	if (prev_executor_start_hook)
+		prev_executor_start_hook(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/* Index builds and VACUUM may also launch parallel workers. */
+static void
+process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+				ProcessUtilityContext context, ParamListInfo params,
+				QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	NodeTag		tag = nodeTag(pstmt->utilityStmt);
+
+	if (tag == T_IndexStmt || tag == T_ReindexStmt || tag == T_VacuumStmt)
+		pgseccomp_publish_for_workers();
+	if (prev_process_utility_hook)
+		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
+								  params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
 }
 
 /*
@@ -126,6 +161,7 @@ _PG_init(void)
 				 errmsg("pgseccomp must be loaded via shared_preload_libraries")));
 
 	pgseccomp_define_settings();
+	pgseccomp_define_parallel_setting();
 	if (!pgseccomp_enabled)
 		return;
 
@@ -141,6 +177,10 @@ _PG_init(void)
 	shmem_startup_hook = startup_shmem;
 	prev_client_auth_hook = ClientAuthentication_hook;
 	ClientAuthentication_hook = client_authentication;
+	prev_executor_start_hook = ExecutorStart_hook;
+	ExecutorStart_hook = executor_start;
+	prev_process_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = process_utility;
 	pgseccomp_register_worker();
 }
 

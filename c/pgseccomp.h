@@ -15,6 +15,7 @@
 
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "storage/lwlock.h"
 
 /* Actions, in the kernel's order of precedence. */
 typedef enum SeccompAction
@@ -103,6 +104,14 @@ extern bool pgseccomp_next_request(StringInfo request, RequestKind *kind, int *s
 extern void pgseccomp_finish_request(int slot, const HelperMessage *why,
 									 const CompiledFilter *result);
 
+/* parallel.c */
+extern Size pgseccomp_leaders_size(void);
+extern void pgseccomp_leaders_init(LWLock *lock);
+extern void pgseccomp_define_parallel_setting(void);
+extern void pgseccomp_become_leader(void);
+extern void pgseccomp_leader_changed(void);
+extern void pgseccomp_publish_for_workers(void);
+
 /* worker.c */
 extern void pgseccomp_register_worker(void);
 extern PGDLLEXPORT void pgseccomp_worker_main(Datum arg);
@@ -118,9 +127,15 @@ typedef struct SessionState
 	StringInfoData clients;		/* the "[client]" sections of its calls */
 	char	   *rows;			/* the merged description of its stack */
 	int			stack_insns;	/* what its stack counts against the kernel's limit */
+	StringInfoData programs;	/* what it stacked on the global filter: per
+								 * program, int32 length and instructions */
+	int32		nprograms;
+	uint32		generation;		/* bumped with each program stacked */
+	uint32		published;		/* generation published for parallel workers */
 } SessionState;
 
 extern SessionState *pgseccomp_session;
+extern void pgseccomp_session_add_program(SessionState *s, const CompiledFilter *f);
 extern void pgseccomp_client_authentication(void *port, int status);
 extern void pgseccomp_keep_start_result(const HelperResponse *resp, List *keys);
 extern void pgseccomp_seed_cache(void);

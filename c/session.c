@@ -111,12 +111,31 @@ remember_session(const StringInfo section, const CompiledFilter *filter)
 	initStringInfo(&state->section);
 	appendBinaryStringInfo(&state->section, section->data, section->len);
 	initStringInfo(&state->clients);
+	initStringInfo(&state->programs);
 	state->rows = pstrdup(filter->rows ? filter->rows : "");
 	/* The kernel counts each filter of a stack as its length plus 4. */
-	state->stack_insns = pgseccomp_global_ninsns + 4 +
-		(filter->has_program ? filter->ninsns + 4 : 0);
+	state->stack_insns = pgseccomp_global_ninsns + 4;
+	if (filter->has_program)
+		pgseccomp_session_add_program(state, filter);
 	MemoryContextSwitchTo(old);
 	pgseccomp_session = state;
+	pgseccomp_become_leader();
+}
+
+/* Record a program this backend has just stacked on its filters. */
+void
+pgseccomp_session_add_program(SessionState *s, const CompiledFilter *f)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	int32		ninsns = f->ninsns;
+
+	appendBinaryStringInfo(&s->programs, (char *) &ninsns, sizeof(int32));
+	appendBinaryStringInfo(&s->programs, (char *) f->program,
+						   sizeof(struct sock_filter) * f->ninsns);
+	s->nprograms++;
+	s->generation++;
+	s->stack_insns += f->ninsns + 4;
+	MemoryContextSwitchTo(old);
 }
 
 void
