@@ -5,9 +5,10 @@
  * A Go runtime does not survive fork(), and PostgreSQL forks every process
  * from the postmaster, so no PostgreSQL process may load the Go library.
  * Instead the process that needs a compile forks a child that PostgreSQL
- * does not track; the child loads the library, writes its answer to a pipe
- * and _exit()s without running PostgreSQL's exit callbacks. Whatever
- * happens to the child becomes a message here, never a crash of the caller.
+ * does not track; the child loads the library, reads one request from a
+ * pipe, writes its answer to another and _exit()s without running
+ * PostgreSQL's exit callbacks. Whatever happens to the child becomes a
+ * message here, never a crash of the caller.
  */
 #include "pgseccomp.h"
 
@@ -23,15 +24,17 @@
 
 #define HELPER_LIBRARY		"pgseccomp_policy.so"
 #define HELPER_SYMBOL		"PgseccompCompile"
+#define HELPER_WARM_SYMBOL	"PgseccompWarm"
 #define HELPER_TIMEOUT_MS	30000
 
 /* Exit codes of the child, besides 0. */
 #define HELPER_EXIT_LOAD	3	/* could not load the library; message on the pipe */
 #define HELPER_EXIT_WRITE	4	/* could not write the response */
+#define HELPER_EXIT_READ	5	/* could not read the request */
 
 typedef int (*compile_fn) (const char *req, int len, int fd);
 
-static void
+static bool
 write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0)
@@ -41,21 +44,46 @@ write_all(int fd, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			return false;
 		buf += n;
 		len -= n;
 	}
+	return true;
 }
 
-/* The child: never returns. */
+/* Read exactly len bytes, or fail. */
+static bool
+read_all(int fd, char *buf, size_t len)
+{
+	while (len > 0)
+	{
+		ssize_t		n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= n;
+	}
+	return true;
+}
+
+/*
+ * The child: load the library, then wait for one request on in, answer it
+ * on out, and exit. Never returns.
+ */
 static void
-helper_child(const StringInfo request, int fd)
+helper_child(int in, int out)
 {
 	sigset_t	none;
 	int			sig;
 	char		path[MAXPGPATH];
 	void	   *lib;
 	compile_fn	compile;
+	void		(*warm_up) (void);
+	uint32		len;
+	char	   *request;
 
 	/* Signal handlers and mask are PostgreSQL's; the Go runtime wants its own. */
 	for (sig = 1; sig < NSIG; sig++)
@@ -72,11 +100,67 @@ helper_child(const StringInfo request, int fd)
 	{
 		const char *err = dlerror();
 
-		write_all(fd, err ? err : path, strlen(err ? err : path));
+		write_all(out, err ? err : path, strlen(err ? err : path));
 		_exit(HELPER_EXIT_LOAD);
 	}
-	_exit(compile(request->data, request->len, fd) == 0 ? 0 : HELPER_EXIT_WRITE);
+	/* Get the Go side ready while no one waits for us yet. */
+	warm_up = (void (*) (void)) dlsym(lib, HELPER_WARM_SYMBOL);
+	if (warm_up)
+		warm_up();
+	/* malloc, not palloc: nothing of PostgreSQL's runs in here. */
+	if (!read_all(in, (char *) &len, sizeof(len)) ||
+		(request = malloc(len + 1)) == NULL ||
+		!read_all(in, request, len))
+		_exit(HELPER_EXIT_READ);
+	if (compile(request, (int) len, out) != 0)
+		_exit(HELPER_EXIT_WRITE);
+	/* EOF for the reader now, not after the teardown of the Go runtime. */
+	close(out);
+	_exit(0);
 }
+
+/* Helpers that answered and exit on their own, reaped later. */
+static pid_t exited[8];
+static int	exited_count = 0;
+
+static void
+reap_exited(void)
+{
+	int			i = 0;
+
+	while (i < exited_count)
+	{
+		pid_t		r = waitpid(exited[i], NULL, WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR))
+		{
+			i++;				/* still running */
+			continue;
+		}
+		exited[i] = exited[--exited_count];
+	}
+}
+
+/* Are there helpers left to reap? Then call pgseccomp_prestart_helper soon. */
+bool
+pgseccomp_helpers_exiting(void)
+{
+	return exited_count > 0;
+}
+
+/* A forked helper: its pid and our ends of its two pipes. */
+typedef struct Helper
+{
+	pid_t		pid;
+	int			to;
+	int			from;
+} Helper;
+
+/*
+ * A helper started ahead of time, so that a compile pays neither the fork
+ * nor the start of the Go runtime; it is used once, like any other.
+ */
+static Helper warm = {0, -1, -1};
 
 static void
 set_message(HelperMessage *msg, const char *message, const char *detail, const char *hint)
@@ -165,6 +249,8 @@ reap(pid_t pid, const StringInfo answer, HelperMessage *why)
 					psprintf("Signal %d: %s.", WTERMSIG(status), pg_strsignal(WTERMSIG(status))),
 					WTERMSIG(status) == SIGSYS ?
 					"The global filter kills a syscall that pgseccomp needs; see the warnings at server start." : NULL);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == HELPER_EXIT_READ)
+		set_message(why, "pgseccomp helper could not read its request", NULL, NULL);
 	else
 		set_message(why, "pgseccomp helper failed",
 					psprintf("It exited with status %d.", WEXITSTATUS(status)),
@@ -281,52 +367,128 @@ malformed:
 	return false;
 }
 
-/*
- * Fork a helper, hand it the request and decode its answer. Returns false
- * with *why set if the helper itself failed; errors in the settings come
- * back inside *response.
- */
-bool
-pgseccomp_run_helper(const StringInfo request, HelperResponse *response,
-					 HelperMessage *why)
+static bool
+start_helper(Helper *h, HelperMessage *why)
 {
-	int			fds[2];
-	pid_t		pid;
-	StringInfoData answer;
-	bool		ok;
+	int			request_pipe[2];
+	int			answer_pipe[2];
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (pipe2(request_pipe, O_CLOEXEC) < 0)
 	{
 		set_message(why, "could not create pipe for the pgseccomp helper",
 					psprintf("pipe2() failed: %s.", strerror(errno)), NULL);
 		return false;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	if (pipe2(answer_pipe, O_CLOEXEC) < 0)
 	{
-		close(fds[0]);
-		close(fds[1]);
+		close(request_pipe[0]);
+		close(request_pipe[1]);
+		set_message(why, "could not create pipe for the pgseccomp helper",
+					psprintf("pipe2() failed: %s.", strerror(errno)), NULL);
+		return false;
+	}
+	fflush(NULL);
+	h->pid = fork();
+	if (h->pid < 0)
+	{
+		close(request_pipe[0]);
+		close(request_pipe[1]);
+		close(answer_pipe[0]);
+		close(answer_pipe[1]);
 		set_message(why, "could not fork the pgseccomp helper",
 					psprintf("fork() failed: %s.", strerror(errno)), NULL);
 		return false;
 	}
-	if (pid == 0)
+	if (h->pid == 0)
 	{
-		close(fds[0]);
-		helper_child(request, fds[1]);
+		close(request_pipe[1]);
+		close(answer_pipe[0]);
+		helper_child(request_pipe[0], answer_pipe[1]);
 	}
-	close(fds[1]);
+	close(request_pipe[0]);
+	close(answer_pipe[1]);
+	h->to = request_pipe[1];
+	h->from = answer_pipe[0];
+	return true;
+}
+
+/* Send the request; a helper that died before reading it gets EPIPE. */
+static bool
+send_request(const Helper *h, const StringInfo request)
+{
+	uint32		len = request->len;
+	pqsigfunc	old = pqsignal(SIGPIPE, SIG_IGN);
+	bool		ok;
+
+	ok = write_all(h->to, (char *) &len, sizeof(len)) &&
+		write_all(h->to, request->data, request->len);
+	pqsignal(SIGPIPE, old);
+	return ok;
+}
+
+/*
+ * In the worker, between requests: start the helper for the next one. A
+ * failure is only logged; the next request then starts its own helper and
+ * reports why that fails.
+ */
+void
+pgseccomp_prestart_helper(void)
+{
+	HelperMessage why;
+
+	reap_exited();
+	if (warm.pid > 0)
+		return;
+	if (!start_helper(&warm, &why))
+	{
+		warm.pid = 0;
+		pgseccomp_ereport_message(LOG, &why);
+	}
+}
+
+/*
+ * Hand the request to a helper (the one started ahead, or a new one) and
+ * decode its answer. Returns false with *why set if the helper itself
+ * failed; errors in the settings come back inside *response.
+ */
+bool
+pgseccomp_run_helper(const StringInfo request, HelperResponse *response,
+					 HelperMessage *why)
+{
+	Helper		h = warm;
+	StringInfoData answer;
+	bool		ok;
+
+	reap_exited();
+	warm.pid = 0;
+	if (h.pid <= 0 && !start_helper(&h, why))
+		return false;
 
 	initStringInfo(&answer);
-	ok = read_answer(fds[0], pid, &answer, why);
-	close(fds[0]);
-	if (!ok)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
+	/* If the send fails, the helper died: its exit status says why. */
+	ok = send_request(&h, request);
+	close(h.to);
+	if (ok && !read_answer(h.from, h.pid, &answer, why))
+	{
+		close(h.from);
+		while (waitpid(h.pid, NULL, 0) < 0 && errno == EINTR);
+		return false;
+	}
+	close(h.from);
+
+	/*
+	 * A complete answer needs no exit status, and the helper's exit (the
+	 * teardown of a Go runtime) takes longer than its compile: in the
+	 * worker, reap it later. Otherwise the exit status says what went wrong.
+	 */
+	if (ok && IsUnderPostmaster && decode(&answer, response, why) &&
+		exited_count < lengthof(exited))
+	{
+		exited[exited_count++] = h.pid;
+		ok = true;
+	}
 	else
-		ok = reap(pid, &answer, why);
-	if (ok)
-		ok = decode(&answer, response, why);
+		ok = reap(h.pid, &answer, why) && ok && decode(&answer, response, why);
 	pfree(answer.data);
 	return ok;
 }

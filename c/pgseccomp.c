@@ -110,6 +110,7 @@ load_global_filter(void)
 	int			i;
 
 	initStringInfo(&request);
+	appendBinaryStringInfo(&request, "[start]", sizeof("[start]"));
 	pgseccomp_request_global(&request);
 	for (i = -1; i < list_length(roles); i++)
 	{

@@ -67,6 +67,8 @@ extern List *pgseccomp_listed_roles(void);
 /* helper.c */
 extern bool pgseccomp_run_helper(const StringInfo request,
 								 HelperResponse *response, HelperMessage *why);
+extern void pgseccomp_prestart_helper(void);
+extern bool pgseccomp_helpers_exiting(void);
 
 /* install.c */
 #define PGSECCOMP_MAX_INSNS_PER_PATH	32768	/* the kernel's limit on a stack */

@@ -219,6 +219,7 @@ pgseccomp_worker_main(Datum arg)
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGPIPE, SIG_IGN);
 	BackgroundWorkerUnblockSignals();
 
 	loop_context = AllocSetContextCreate(TopMemoryContext, "pgseccomp worker",
@@ -238,11 +239,14 @@ pgseccomp_worker_main(Datum arg)
 			precompile();
 		}
 		serve_requests();
+		pgseccomp_prestart_helper();
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(loop_context);
 
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1,
-						 PG_WAIT_EXTENSION);
+		/* Come back soon to reap helpers that are still exiting. */
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH |
+						 (pgseccomp_helpers_exiting() ? WL_TIMEOUT : 0),
+						 100, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }

@@ -11,6 +11,8 @@ import "C"
 import (
 	"os"
 	"unsafe"
+
+	"github.com/pgseccomp/pgseccomp/guc"
 )
 
 // PgseccompCompile decodes a request of n bytes, compiles it and writes the
@@ -24,6 +26,15 @@ func PgseccompCompile(req *C.char, n C.int, fd C.int) C.int {
 		return -1
 	}
 	return 0
+}
+
+// PgseccompWarm does a throwaway compile, so that a helper started ahead
+// of its request has the Go runtime, cgo and libseccomp ready for it.
+//
+//export PgseccompWarm
+func PgseccompWarm() {
+	respond(guc.EncodeRequest(&guc.Request{Global: guc.DefaultGlobal(),
+		Targets: []guc.Target{{Session: guc.DefaultSession()}}}))
 }
 
 func main() {}

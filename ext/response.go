@@ -59,12 +59,14 @@ func respond(in []byte) []byte {
 		w.err(res.Err)
 		return w.Bytes()
 	}
-	w.record(tagBPF, res.GlobalBPF)
-	w.record(tagRows, []byte(hooks.FormatRows(res.GlobalRows, table)))
-	for _, wn := range res.Warnings {
-		w.message(tagWarning, wn.Message, wn.Detail, "")
+	if req.Start {
+		w.record(tagBPF, res.GlobalBPF)
+		w.record(tagRows, []byte(hooks.FormatRows(res.GlobalRows, table)))
+		for _, wn := range res.Warnings {
+			w.message(tagWarning, wn.Message, wn.Detail, "")
+		}
+		w.record(tagNames, []byte(strings.Join(table.Names(), "\n")))
 	}
-	w.record(tagNames, []byte(strings.Join(table.Names(), "\n")))
 	for _, t := range res.Targets {
 		w.record(tagTarget, nil)
 		switch {

@@ -16,7 +16,12 @@ import (
 // A target may be followed by "[client]" sections, one per call of
 // set_client_filter in that session, oldest first; an argument that is
 // NULL is absent.
+//
+// A request that starts with "[start]" is the postmaster's at server start:
+// only it gets the global filter's program, the syscall table and the
+// warnings, which nothing after start needs.
 const (
+	MarkStart  = "[start]"
 	MarkGlobal = "[global]"
 	MarkTarget = "[target]"
 	MarkClient = "[client]"
@@ -25,6 +30,7 @@ const (
 
 // Request is a decoded request.
 type Request struct {
+	Start   bool
 	Global  Level
 	Targets []Target
 }
@@ -41,6 +47,11 @@ func DecodeRequest(b []byte) (*Request, error) {
 	seenGlobal := false
 	for i := 0; i < len(fields); i++ {
 		switch f := fields[i]; f {
+		case MarkStart:
+			if i != 0 {
+				return nil, fmt.Errorf("misplaced %s marker", MarkStart)
+			}
+			req.Start = true
 		case MarkGlobal:
 			if seenGlobal || cur != nil {
 				return nil, fmt.Errorf("misplaced %s section", MarkGlobal)
@@ -149,8 +160,9 @@ func (c *Client) set(arg, val string) error {
 	return fmt.Errorf("unexpected argument %q", arg)
 }
 
-// EncodeRequest is the inverse of DecodeRequest, for tests and tools; the C
-// layer writes the same form.
+// EncodeRequest is the inverse of DecodeRequest, for tests and tools. The
+// C layer writes the same records; their order within a section does not
+// matter.
 func EncodeRequest(r *Request) []byte {
 	var b bytes.Buffer
 	put := func(s ...string) {
@@ -158,6 +170,9 @@ func EncodeRequest(r *Request) []byte {
 			b.WriteString(x)
 			b.WriteByte(0)
 		}
+	}
+	if r.Start {
+		put(MarkStart)
 	}
 	put(MarkGlobal)
 	putLevel(put, r.Global)

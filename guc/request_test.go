@@ -148,3 +148,39 @@ func TestDecodeRequestSettingBeforeGlobal(t *testing.T) {
 		t.Errorf("DecodeRequest(%q) succeeded, want an error", b)
 	}
 }
+
+// TestDecodeRequestStart: "[start]" marks the postmaster's request, and
+// only as the first field.
+func TestDecodeRequestStart(t *testing.T) {
+	tests := []struct {
+		name      string
+		fields    []string
+		wantStart bool
+		wantErr   bool
+	}{
+		{name: "start request", fields: []string{"[start]", "[global]"}, wantStart: true},
+		{name: "later request", fields: []string{"[global]"}},
+		{name: "start after global", fields: []string{"[global]", "[start]"}, wantErr: true},
+		{name: "start after target", fields: []string{"[global]", "[target]", "[start]"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := guc.DecodeRequest(wire(tt.fields...))
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("DecodeRequest succeeded, want an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("DecodeRequest: %v", err)
+			}
+			if req.Start != tt.wantStart {
+				t.Errorf("Start = %v, want %v", req.Start, tt.wantStart)
+			}
+			if again, _ := guc.DecodeRequest(guc.EncodeRequest(req)); again.Start != tt.wantStart {
+				t.Errorf("Start lost in a round trip")
+			}
+		})
+	}
+}

@@ -24,16 +24,19 @@ type Result struct {
 	Targets    []TargetResult
 }
 
-// Compile validates every setting of the request and builds the global
-// filter and each target's session filter.
+// Compile validates every setting of the request and builds each target's
+// filter; at start, also the global filter's program.
 func Compile(req *guc.Request, t *Table) *Result {
 	g, err := BuildGlobal(req.Global, t, SelfNeeds)
 	if err != nil {
 		return &Result{Err: err}
 	}
-	res := &Result{GlobalRows: Describe([]*Filter{g.Filter}), Warnings: g.Warnings}
-	if res.GlobalBPF, err = g.Filter.BPF(); err != nil {
-		return &Result{Err: fmt.Errorf("could not build the global filter: %w", err)}
+	res := &Result{GlobalRows: Describe([]*Filter{g.Filter})}
+	if req.Start {
+		res.Warnings = g.Warnings
+		if res.GlobalBPF, err = g.Filter.BPF(); err != nil {
+			return &Result{Err: fmt.Errorf("could not build the global filter: %w", err)}
+		}
 	}
 	for _, target := range req.Targets {
 		res.Targets = append(res.Targets, compileTarget(g, target, t))

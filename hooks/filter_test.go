@@ -409,3 +409,28 @@ func TestSelfNeedsResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileStartOnly: the global program and the warnings are for the
+// start request; later requests (reloads, set_client_filter) skip them.
+func TestCompileStartOnly(t *testing.T) {
+	global := guc.DefaultGlobal()
+	global.Default.Raw = "error"
+	global.Lists[guc.Error].Raw = "sched_getaffinity"
+	req := &guc.Request{Global: global, Targets: []guc.Target{{Global: global, Session: guc.DefaultSession()}}}
+	for _, start := range []bool{true, false} {
+		req.Start = start
+		res := hooks.Compile(req, hooks.NativeTable())
+		if res.Err != nil || len(res.Targets) != 1 || res.Targets[0].Err != nil {
+			t.Fatalf("start=%v: Compile = %+v", start, res)
+		}
+		if got := res.GlobalBPF != nil; got != start {
+			t.Errorf("start=%v: global program present = %v", start, got)
+		}
+		if got := len(res.Warnings) > 0; got != start {
+			t.Errorf("start=%v: warnings present = %v", start, got)
+		}
+		if len(res.GlobalRows) == 0 {
+			t.Errorf("start=%v: no global rows", start)
+		}
+	}
+}
