@@ -71,6 +71,34 @@ like($s->query_safe("SET force_parallel_mode = off; SET parallel_leader_particip
 like($err, qr/Permission denied\nCONTEXT:  parallel worker/,
 	'a parallel plan of the planner: the session filter denies readlink in the workers');
 
+# A parallel index build: the leader always takes part, so a denial there
+# proves nothing about the workers. Instead every process that evaluates
+# the index expression checks its own filters and logs its PID.
+$node->safe_psql('postgres', q{
+CREATE FUNCTION filters_probe(int) RETURNS int IMMUTABLE PARALLEL SAFE LANGUAGE plpgsql AS $$
+DECLARE
+  n int;
+BEGIN
+  IF $1 % 1000 = 0 THEN
+    n := substring(pg_read_file('/proc/self/status') FROM 'Seccomp_filters:\s*(\d+)')::int;
+    IF n < 2 THEN
+      RAISE EXCEPTION 'process % evaluates the index with % filters', pg_backend_pid(), n;
+    END IF;
+    IF $1 % 100000 = 0 THEN
+      RAISE LOG 'filters_probe pid % filters %', pg_backend_pid(), n;
+    END IF;
+  END IF;
+  RETURN $1;
+END $$;
+});
+my $offset = -s $node->logfile;
+(undef, $err) = run($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB';"
+	  . " CREATE INDEX big_probe ON big (filters_probe(g)); DROP INDEX big_probe");
+is($err, '', 'a parallel index build: every process that evaluates the expression has the session filter');
+my %probes = slurp_file($node->logfile, $offset) =~ /filters_probe pid (\d+) filters (\d+)/g;
+cmp_ok(scalar keys %probes, '>=', 2, 'the index was built by the leader and parallel workers');
+ok(!grep({ $_ != 2 } values %probes), 'each of them with two filters');
+
 # A client filter is carried too.
 is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
 	'a client filter is loaded');
@@ -101,6 +129,7 @@ is($out, $tsdir, 'a new session after the reload reads the link in a worker');
 ($out, $err) = run($s, $planned);
 is($out, '1600', 'and runs the planned parallel query');
 is($err, '', 'without error');
+
 $s->quit;
 $s = $node->background_psql('postgres', on_error_stop => 0, extra_params => [ '-U', 'regress_reader' ]);
 ($out, $err) = run($s, "$in_worker $status");
