@@ -270,24 +270,34 @@ set_why(HelperMessage *why, const char *message, char *detail, const char *hint)
  * is compiled into the cache; a REQUEST_CLIENT request's result comes back
  * in *result. Returns false with *why set if it could not be done.
  */
-bool
-pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
-						 CompiledFilter *result, HelperMessage *why)
+/* Give up a slot: a running request is freed by the worker when done. */
+static void
+abandon_slot(RequestSlot *slot)
+{
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	if (slot->state == SLOT_RUNNING)
+		slot->owner = -1;
+	else
+	{
+		slot->state = SLOT_FREE;
+		slot->owner = 0;
+	}
+	LWLockRelease(shared->lock);
+	ConditionVariableBroadcast(&shared->cv);
+}
+
+/*
+ * Queue a request and wait until the worker has done it or the deadline
+ * has passed. Returns the slot, still held, or NULL on timeout.
+ */
+static RequestSlot *
+queue_and_wait(RequestKind kind, const StringInfo request, RequestSlot *volatile *held)
 {
 	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) REMOTE_TIMEOUT_MS * 1000;
-	RequestSlot *slot = NULL;
 
-	if (request->len > PGSECCOMP_REQUEST_MAX)
-	{
-		set_why(why, "pgseccomp request is too long",
-				psprintf("It has %d bytes; at most %d fit.", request->len, PGSECCOMP_REQUEST_MAX),
-				"Shorten the syscall lists.");
-		return false;
-	}
-
-	ConditionVariablePrepareToSleep(&shared->cv);
 	for (;;)
 	{
+		RequestSlot *slot = *held;
 		Latch	   *worker;
 		int			i;
 
@@ -298,7 +308,7 @@ pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
 
 			if (s->state == SLOT_FREE || (s->state == SLOT_DONE && owner_gone(s)))
 			{
-				slot = s;
+				slot = *held = s;
 				slot->state = SLOT_PENDING;
 				slot->owner = MyProcPid;
 				slot->kind = kind;
@@ -306,48 +316,80 @@ pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
 				memcpy(slot->request, request->data, request->len);
 			}
 		}
+		worker = shared->worker_latch;
 		if (slot && slot->state == SLOT_DONE)
 		{
-			bool		ok = slot->ok;
-
-			if (!ok)
-				set_why(why, slot->message, slot->detail[0] ? pstrdup(slot->detail) : NULL, NULL);
-			else if (result)
-				load_filter(&slot->result, result);
-			slot->state = SLOT_FREE;
-			slot->owner = 0;
 			LWLockRelease(shared->lock);
-			ConditionVariableCancelSleep();
-			ConditionVariableBroadcast(&shared->cv);
-			return ok;
+			return slot;
 		}
-		worker = shared->worker_latch;
 		LWLockRelease(shared->lock);
 
 		/* Wake the worker each round: it may have (re)started meanwhile. */
 		if (worker && slot)
 			SetLatch(worker);
 		if (GetCurrentTimestamp() >= deadline)
-			break;
+			return NULL;
 		(void) ConditionVariableTimedSleep(&shared->cv, 1000, PG_WAIT_EXTENSION);
 	}
-	ConditionVariableCancelSleep();
-	if (slot)
+}
+
+/*
+ * Ask the worker to compile a request, and wait. A REQUEST_TARGET section
+ * is compiled into the cache; a REQUEST_CLIENT request's result comes back
+ * in *result. Returns false with *why set if it could not be done. An
+ * error while waiting (a cancel) gives the slot up.
+ */
+bool
+pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
+						 CompiledFilter *result, HelperMessage *why)
+{
+	RequestSlot *volatile held = NULL;
+	RequestSlot *done = NULL;
+	bool		ok;
+
+	if (request->len > PGSECCOMP_REQUEST_MAX)
 	{
-		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-		if (slot->state == SLOT_PENDING)
-		{
-			slot->state = SLOT_FREE;
-			slot->owner = 0;
-		}
-		else
-			slot->owner = -1;	/* the worker frees it when done */
-		LWLockRelease(shared->lock);
+		set_why(why, "pgseccomp request is too long",
+				psprintf("It has %d bytes; at most %d fit.", request->len, PGSECCOMP_REQUEST_MAX),
+				"Shorten the syscall lists.");
+		return false;
 	}
-	set_why(why, "pgseccomp background worker did not answer in time",
-			psprintf("No answer within %d ms.", REMOTE_TIMEOUT_MS),
-			"Check that the \"pgseccomp compiler\" background worker is running.");
-	return false;
+
+	ConditionVariablePrepareToSleep(&shared->cv);
+	PG_TRY();
+	{
+		done = queue_and_wait(kind, request, &held);
+	}
+	PG_CATCH();
+	{
+		if (held)
+			abandon_slot(held);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	ConditionVariableCancelSleep();
+
+	if (done == NULL)
+	{
+		if (held)
+			abandon_slot(held);
+		set_why(why, "pgseccomp background worker did not answer in time",
+				psprintf("No answer within %d ms.", REMOTE_TIMEOUT_MS),
+				"Check that the \"pgseccomp compiler\" background worker is running.");
+		return false;
+	}
+
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	ok = done->ok;
+	if (!ok)
+		set_why(why, done->message, done->detail[0] ? pstrdup(done->detail) : NULL, NULL);
+	else if (result)
+		load_filter(&done->result, result);
+	done->state = SLOT_FREE;
+	done->owner = 0;
+	LWLockRelease(shared->lock);
+	ConditionVariableBroadcast(&shared->cv);
+	return ok;
 }
 
 /*

@@ -1,6 +1,6 @@
 /*
  * helper.c
- *		Run the Go library in a short-lived helper process.
+ *		Run the Go library in helper processes, one request each.
  *
  * A Go runtime does not survive fork(), and PostgreSQL forks every process
  * from the postmaster, so no PostgreSQL process may load the Go library.

@@ -39,21 +39,10 @@ static dsm_segment *published_segment = NULL;
 /* Set at authentication; a parallel worker restores it from its leader. */
 static bool session_filters = false;
 
-/* PostgreSQL 17 numbers procs, not backends. */
-#if PG_VERSION_NUM >= 170000
-#define MY_SLOT			MyProcNumber
-#define LEADER_SLOT		ParallelLeaderProcNumber
-#define NSLOTS			(MaxBackends + NUM_AUXILIARY_PROCS)
-#else
-#define MY_SLOT			MyBackendId
-#define LEADER_SLOT		ParallelLeaderBackendId
-#define NSLOTS			(MaxBackends + 1)
-#endif
-
 Size
 pgseccomp_leaders_size(void)
 {
-	return mul_size(NSLOTS, sizeof(LeaderSlot));
+	return mul_size(PGSECCOMP_NSLOTS, sizeof(LeaderSlot));
 }
 
 void
@@ -91,10 +80,10 @@ void
 pgseccomp_become_leader(void)
 {
 	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
-	leaders[MY_SLOT].pid = MyProcPid;
-	leaders[MY_SLOT].current = pgseccomp_session->generation;
-	leaders[MY_SLOT].published = 0;
-	leaders[MY_SLOT].handle = DSM_HANDLE_INVALID;
+	leaders[PGSECCOMP_MY_SLOT].pid = MyProcPid;
+	leaders[PGSECCOMP_MY_SLOT].current = pgseccomp_session->generation;
+	leaders[PGSECCOMP_MY_SLOT].published = 0;
+	leaders[PGSECCOMP_MY_SLOT].handle = DSM_HANDLE_INVALID;
 	LWLockRelease(leaders_lock);
 	SetConfigOption("pgseccomp.session_filters", "on", PGC_SUSET, PGC_S_OVERRIDE);
 }
@@ -104,7 +93,7 @@ void
 pgseccomp_leader_changed(void)
 {
 	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
-	leaders[MY_SLOT].current = pgseccomp_session->generation;
+	leaders[PGSECCOMP_MY_SLOT].current = pgseccomp_session->generation;
 	LWLockRelease(leaders_lock);
 }
 
@@ -131,8 +120,8 @@ pgseccomp_publish_for_workers(void)
 		dsm_pin_mapping(seg);
 	}
 	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
-	leaders[MY_SLOT].published = s->generation;
-	leaders[MY_SLOT].handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
+	leaders[PGSECCOMP_MY_SLOT].published = s->generation;
+	leaders[PGSECCOMP_MY_SLOT].handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
 	LWLockRelease(leaders_lock);
 	published_segment = seg;
 	s->published = s->generation;
@@ -166,7 +155,7 @@ install_leader_filters(bool *newval, void **extra, GucSource source)
 	}
 
 	LWLockAcquire(leaders_lock, LW_SHARED);
-	slot = leaders[LEADER_SLOT];
+	slot = leaders[PGSECCOMP_LEADER_SLOT];
 	LWLockRelease(leaders_lock);
 	if (slot.pid != leader->pid || slot.published != slot.current)
 	{

@@ -75,20 +75,16 @@ executor_start(QueryDesc *queryDesc, int eflags)
 
 /* Index builds and VACUUM may also launch parallel workers. */
 static void
-process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
-				ProcessUtilityContext context, ParamListInfo params,
-				QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+process_utility(PGSECCOMP_UTILITY_PARAMS)
 {
 	NodeTag		tag = nodeTag(pstmt->utilityStmt);
 
 	if (tag == T_IndexStmt || tag == T_ReindexStmt || tag == T_VacuumStmt)
 		pgseccomp_publish_for_workers();
 	if (prev_process_utility_hook)
-		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context,
-								  params, queryEnv, dest, qc);
+		prev_process_utility_hook(PGSECCOMP_UTILITY_ARGS);
 	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+		standard_ProcessUtility(PGSECCOMP_UTILITY_ARGS);
 }
 
 /*

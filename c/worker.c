@@ -65,11 +65,34 @@ keep_last_good(const CompiledFilter *f)
 }
 
 /*
- * Compile target sections in one helper run and store each result. A
- * session filter that no longer compiles keeps the previous one (a bad
- * reload changes nothing); a role's error is stored, so that its
- * connections are refused with the reason.
+ * Run one helper on the global settings plus the given target sections,
+ * which must come back as ntargets answers.
  */
+static bool
+run_compile(const char *sections, int len, int ntargets,
+			HelperResponse *resp, HelperMessage *why)
+{
+	StringInfoData request;
+
+	initStringInfo(&request);
+	pgseccomp_request_global(&request);
+	appendBinaryStringInfo(&request, sections, len);
+	if (!pgseccomp_run_helper(&request, resp, why))
+		return false;
+	if (!resp->global.ok)
+	{
+		*why = resp->global.error;
+		return false;
+	}
+	if (resp->ntargets != ntargets)
+	{
+		why->message = "pgseccomp helper answered for the wrong number of targets";
+		why->detail = why->hint = NULL;
+		return false;
+	}
+	return true;
+}
+
 /*
  * A set_client_filter call: the request holds the caller's target section
  * and its calls; the answer goes back to the caller, not to the cache.
@@ -77,56 +100,34 @@ keep_last_good(const CompiledFilter *f)
 static bool
 compile_client(const StringInfo client, CompiledFilter *result, HelperMessage *why)
 {
-	StringInfoData request;
 	HelperResponse resp;
 
-	initStringInfo(&request);
-	pgseccomp_request_global(&request);
-	appendBinaryStringInfo(&request, client->data, client->len);
-	if (!pgseccomp_run_helper(&request, &resp, why))
+	if (!run_compile(client->data, client->len, 1, &resp, why))
 		return false;
-	if (!resp.global.ok)
-	{
-		*why = resp.global.error;
-		return false;
-	}
-	if (resp.ntargets != 1)
-	{
-		why->message = "pgseccomp helper answered for the wrong number of targets";
-		why->detail = why->hint = NULL;
-		return false;
-	}
 	*result = resp.targets[0];
 	return true;
 }
 
+/*
+ * Compile target sections in one helper run and store each result. A
+ * session filter that no longer compiles keeps the previous one (a bad
+ * reload changes nothing); a role's error is stored, so that its
+ * connections are refused with the reason.
+ */
 static bool
 compile_sections(List *sections, const char *occasion, HelperMessage *why)
 {
-	StringInfoData request;
+	StringInfoData all;
 	HelperResponse resp;
 	ListCell   *lc;
 	int			i = 0;
 
-	initStringInfo(&request);
-	pgseccomp_request_global(&request);
+	initStringInfo(&all);
 	foreach(lc, sections)
-		appendBinaryStringInfo(&request, ((StringInfo) lfirst(lc))->data,
+		appendBinaryStringInfo(&all, ((StringInfo) lfirst(lc))->data,
 							   ((StringInfo) lfirst(lc))->len);
-
-	if (!pgseccomp_run_helper(&request, &resp, why))
+	if (!run_compile(all.data, all.len, list_length(sections), &resp, why))
 		return false;
-	if (!resp.global.ok)
-	{
-		*why = resp.global.error;
-		return false;
-	}
-	if (resp.ntargets != list_length(sections))
-	{
-		why->message = "pgseccomp helper answered for the wrong number of targets";
-		why->detail = why->hint = NULL;
-		return false;
-	}
 
 	ereport(LOG,
 			(errmsg("pgseccomp compiled %d session filters %s",

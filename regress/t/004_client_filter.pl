@@ -136,6 +136,33 @@ is($s->query_safe("SELECT string_agg(syscall || filter_action, ',') FROM seccomp
 is($s->query_safe('SELECT 1'), '1', 'the session goes on');
 $s->quit;
 
+# A call canceled while it waits gives its request slot up: more cancels
+# than there are slots leave set_client_filter working.
+my ($postmaster) = split /\n/, slurp_file($node->data_dir . '/postmaster.pid');
+my $compiler;
+foreach my $stat (glob('/proc/[0-9]*/stat'))
+{
+	open(my $fh, '<', $stat) or next;
+	my ($pid, $ppid) = (<$fh> // '') =~ /^(\d+) \(postgres\) \S (\d+) /;
+	$compiler = $pid if $pid && $ppid == $postmaster
+	  && slurp_file("/proc/$pid/cmdline") =~ /pgseccomp compiler/;
+}
+ok($compiler && kill('STOP', $compiler), 'the compiler worker is stopped');
+$s = $node->background_psql('postgres', on_error_stop => 0);
+$s->query_safe("SET statement_timeout = '200ms'");
+foreach my $i (1 .. 6)
+{
+	$s->query("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)");
+	like($s->{stderr}, qr/canceling statement due to statement timeout/, "call $i waits and is canceled");
+	$s->{stderr} = '';
+}
+ok(kill('CONT', $compiler), 'the compiler worker goes on');
+$s->query_safe("RESET statement_timeout");
+is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)"), 'OK',
+	'after the cancels, a call gets a slot and its filter');
+is($s->query_safe($filters), '3', 'one client filter was loaded, not seven');
+$s->quit;
+
 # EXECUTE is revoked from PUBLIC.
 my ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT set_client_filter(NULL, NULL, NULL, 'readlink', NULL)",
