@@ -7,7 +7,7 @@ OBJS = c/pgseccomp.o c/settings.o c/helper.o c/install.o c/cache.o \
 PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
 
 EXTENSION = pgseccomp
-DATA = sql/pgseccomp--1.0.sql
+DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.1.sql sql/pgseccomp--1.0--1.1.sql
 
 PG_CONFIG ?= pg_config
 GO ?= go
@@ -18,6 +18,9 @@ GO_SOURCES = $(shell find guc hooks ext -name '*.go' ! -name '*_test.go') go.mod
 EXTRA_CLEAN = $(POLICY_LIB) pgseccomp_policy.h
 
 all: $(POLICY_LIB)
+
+# PGXS does not track header dependencies.
+$(OBJS): c/pgseccomp.h c/compat.h
 
 $(POLICY_LIB): $(GO_SOURCES)
 	$(GO) build -trimpath -buildmode=c-shared -o $@ ./ext

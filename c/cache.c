@@ -33,7 +33,8 @@ typedef struct StoredFilter
 	bool		has_program;
 	int			ninsns;
 	struct sock_filter program[BPF_MAXINSNS];
-	char		text[PGSECCOMP_ROWS_MAX];	/* rows, or message NUL detail NUL hint */
+	char		text[PGSECCOMP_ROWS_MAX];	/* rows NUL notes NUL lint, or
+											 * message NUL detail NUL hint */
 } StoredFilter;
 
 typedef struct CacheEntry
@@ -130,9 +131,10 @@ put_text(char *dst, const char *const *parts, int nparts)
 static void
 store_filter(StoredFilter *s, const CompiledFilter *f)
 {
+	Size		textlen = strlen(f->rows ? f->rows : "") +
+		strlen(f->notes ? f->notes : "") + strlen(f->lint ? f->lint : "") + 3;
 	bool		fits = !f->ok ||
-		((!f->has_program || f->ninsns <= BPF_MAXINSNS) &&
-		 strlen(f->rows ? f->rows : "") < PGSECCOMP_ROWS_MAX);
+		((!f->has_program || f->ninsns <= BPF_MAXINSNS) && textlen <= PGSECCOMP_ROWS_MAX);
 
 	s->ok = f->ok && fits;
 	s->has_program = s->ok && f->has_program;
@@ -141,9 +143,9 @@ store_filter(StoredFilter *s, const CompiledFilter *f)
 		memcpy(s->program, f->program, sizeof(struct sock_filter) * f->ninsns);
 	if (s->ok)
 	{
-		const char *rows = f->rows ? f->rows : "";
+		const char *parts[3] = {f->rows, f->notes, f->lint};
 
-		put_text(s->text, &rows, 1);
+		put_text(s->text, parts, 3);
 	}
 	else if (!f->ok)
 	{
@@ -155,7 +157,7 @@ store_filter(StoredFilter *s, const CompiledFilter *f)
 	{
 		const char *parts[3] = {"filter is too large for pgseccomp's shared memory",
 			psprintf("It has %d instructions and %zu bytes of description.",
-					 f->ninsns, strlen(f->rows ? f->rows : "")), NULL};
+					 f->ninsns, textlen), NULL};
 
 		put_text(s->text, parts, 3);
 	}
@@ -174,17 +176,23 @@ load_filter(const StoredFilter *s, CompiledFilter *out)
 		out->program = palloc(sizeof(struct sock_filter) * s->ninsns);
 		memcpy(out->program, s->program, sizeof(struct sock_filter) * s->ninsns);
 	}
-	if (s->ok)
-		out->rows = pstrdup(s->text);
-	else
 	{
-		const char *message = s->text;
-		const char *detail = message + strlen(message) + 1;
-		const char *hint = detail + strlen(detail) + 1;
+		const char *first = s->text;
+		const char *second = first + strlen(first) + 1;
+		const char *third = second + strlen(second) + 1;
 
-		out->error.message = pstrdup(message);
-		out->error.detail = *detail ? pstrdup(detail) : NULL;
-		out->error.hint = *hint ? pstrdup(hint) : NULL;
+		if (s->ok)
+		{
+			out->rows = pstrdup(first);
+			out->notes = *second ? pstrdup(second) : NULL;
+			out->lint = pstrdup(third);
+		}
+		else
+		{
+			out->error.message = pstrdup(first);
+			out->error.detail = *second ? pstrdup(second) : NULL;
+			out->error.hint = *third ? pstrdup(third) : NULL;
+		}
 	}
 }
 

@@ -105,6 +105,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 	pgseccomp_leader_changed();
 	pfree(session->rows);
 	session->rows = MemoryContextStrdup(TopMemoryContext, filter.rows ? filter.rows : "");
+	pgseccomp_ereport_notes(WARNING, filter.notes);
 
 	PG_RETURN_TEXT_P(cstring_to_text("OK"));
 }

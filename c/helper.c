@@ -334,7 +334,10 @@ decode(const StringInfo in, HelperResponse *resp, HelperMessage *why)
 						part[i] = p;
 						p += strlen(p) + 1;
 					}
-					if (tag == 'W')
+					if (tag == 'W' && cur && cur != &resp->global)
+						cur->notes = psprintf("%s%s\x1f%s\n", cur->notes ? cur->notes : "",
+											  part[0], part[1]);
+					else if (tag == 'W')
 					{
 						HelperMessage *msg = palloc0(sizeof(HelperMessage));
 
@@ -352,6 +355,17 @@ decode(const StringInfo in, HelperResponse *resp, HelperMessage *why)
 				}
 			case 'L':
 				resp->names = payload;
+				break;
+			case 'X':
+				resp->errnos = payload;
+				break;
+			case 'P':
+				resp->groups = payload;
+				break;
+			case 'I':
+				if (!cur)
+					goto malformed;
+				cur->lint = payload;
 				break;
 			default:
 				goto malformed;

@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
+#include "catalog/pg_type.h"
 
 PG_MODULE_MAGIC;
 
@@ -125,9 +126,20 @@ load_global_filter(void)
 	if (!resp.global.ok)
 		pgseccomp_ereport_message(FATAL, &resp.global.error);
 	for (i = 0; i < resp.ntargets; i++)
+	{
+		const char *notes = resp.targets[i].notes;
+		int			j;
+
 		if (!resp.targets[i].ok)
 			pgseccomp_ereport_message(FATAL, &resp.targets[i].error);
-	if (resp.ntargets != list_length(keys) || !resp.global.has_program || resp.names == NULL)
+		/* Roles that fall back to the session settings repeat its notes. */
+		for (j = 0; j < i && notes; j++)
+			if (resp.targets[j].notes && strcmp(resp.targets[j].notes, notes) == 0)
+				notes = NULL;
+		pgseccomp_ereport_notes(WARNING, notes);
+	}
+	if (resp.ntargets != list_length(keys) || !resp.global.has_program ||
+		resp.names == NULL || resp.errnos == NULL)
 		ereport(FATAL,
 				(errmsg("incomplete answer from the pgseccomp helper")));
 	foreach(lc, resp.warnings)
@@ -140,7 +152,7 @@ load_global_filter(void)
 				 errmsg("could not install the pgseccomp global filter"),
 				 errdetail_internal("%s", install_error)));
 
-	pgseccomp_set_syscall_names(resp.names);
+	pgseccomp_set_lexicon(resp.names, resp.errnos);
 	pgseccomp_keep_start_result(&resp, keys);
 	pgseccomp_global_ninsns = resp.global.ninsns;
 	ereport(LOG,
@@ -181,31 +193,56 @@ _PG_init(void)
 	pgseccomp_register_worker();
 }
 
-/* Emit the rows of one context: "syscall TAB number TAB action" lines. */
+/*
+ * Emit rows from text the helper wrote: one line per row, fields separated
+ * by tabs. Columns typed int4 are parsed; empty text fields are NULL when
+ * empty_is_null; extra is appended as a last text column when not NULL.
+ */
 static void
-put_rows(ReturnSetInfo *rsinfo, const char *rows, const char *context)
+put_lines(ReturnSetInfo *rsinfo, const char *text, bool empty_is_null, const char *extra)
 {
-	char	   *copy = pstrdup(rows);
+	TupleDesc	desc = rsinfo->setDesc;
+	int			nfields = desc->natts - (extra ? 1 : 0);
+	char	   *copy = pstrdup(text ? text : "");
 	char	   *line;
 	char	   *save = NULL;
 
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 	{
-		char	   *num = strchr(line, '\t');
-		char	   *action = num ? strchr(num + 1, '\t') : NULL;
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum	   *values = palloc0(sizeof(Datum) * desc->natts);
+		bool	   *nulls = palloc0(sizeof(bool) * desc->natts);
+		char	   *field = line;
+		int			i;
 
-		if (action == NULL)
-			elog(ERROR, "malformed pgseccomp filter description: \"%s\"", line);
-		*num++ = '\0';
-		*action++ = '\0';
-		values[0] = CStringGetTextDatum(line);
-		values[1] = Int32GetDatum(pg_strtoint32(num));
-		values[2] = CStringGetTextDatum(action);
-		values[3] = CStringGetTextDatum(context);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		for (i = 0; i < nfields; i++)
+		{
+			char	   *tab = strchr(field, '\t');
+
+			if (tab == NULL && i < nfields - 1)
+				elog(ERROR, "malformed pgseccomp description: \"%s\"", line);
+			if (tab)
+				*tab = '\0';
+			if (TupleDescAttr(desc, i)->atttypid == INT4OID)
+				values[i] = Int32GetDatum(pg_strtoint32(field));
+			else if (empty_is_null && *field == '\0')
+				nulls[i] = true;
+			else
+				values[i] = CStringGetTextDatum(field);
+			field = tab ? tab + 1 : field + strlen(field);
+		}
+		if (extra)
+			values[nfields] = CStringGetTextDatum(extra);
+		tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 	}
+}
+
+static void
+require_enabled(void)
+{
+	if (!pgseccomp_enabled)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("seccomp is not enabled")));
 }
 
 PG_FUNCTION_INFO_V1(pg_get_seccomp_filter);
@@ -220,15 +257,42 @@ pg_get_seccomp_filter(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	if (!pgseccomp_enabled)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("seccomp is not enabled")));
-
+	require_enabled();
 	InitMaterializedSRF(fcinfo, 0);
-	put_rows(rsinfo, pgseccomp_global_rows, "global");
+	put_lines(rsinfo, pgseccomp_global_rows, false, "global");
 	/* Processes without a session filter enforce the global one alone. */
 	if (pgseccomp_session)
-		put_rows(rsinfo, pgseccomp_session->rows, "session");
+		put_lines(rsinfo, pgseccomp_session->rows, false, "session");
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(pg_get_seccomp_groups);
+
+/* seccomp_groups(): every @group and its members on this architecture. */
+Datum
+pg_get_seccomp_groups(PG_FUNCTION_ARGS)
+{
+	require_enabled();
+	InitMaterializedSRF(fcinfo, 0);
+	put_lines((ReturnSetInfo *) fcinfo->resultinfo, pgseccomp_groups, false, NULL);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(pg_get_seccomp_lint);
+
+/*
+ * seccomp_lint(): the weaknesses of the global settings and of this
+ * session's, as they were when it connected.
+ */
+Datum
+pg_get_seccomp_lint(PG_FUNCTION_ARGS)
+{
+	require_enabled();
+	if (pgseccomp_session == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("seccomp_lint can only be called in a client session")));
+	InitMaterializedSRF(fcinfo, 0);
+	put_lines((ReturnSetInfo *) fcinfo->resultinfo, pgseccomp_session->lint, true, NULL);
 	return (Datum) 0;
 }

@@ -43,6 +43,8 @@ typedef struct CompiledFilter
 	int			ninsns;
 	struct sock_filter *program;
 	char	   *rows;			/* seccomp_filter() rows, NUL-terminated */
+	char	   *notes;			/* warnings: "message US detail" lines, or NULL */
+	char	   *lint;			/* seccomp_lint() rows, or NULL */
 } CompiledFilter;
 
 /* A decoded helper response. */
@@ -50,7 +52,9 @@ typedef struct HelperResponse
 {
 	CompiledFilter global;
 	List	   *warnings;		/* of HelperMessage * */
-	char	   *names;			/* the native syscall table, '\n'-separated */
+	char	   *names;			/* what list items may name, '\n'-separated */
+	char	   *errnos;			/* errno names, '\n'-separated */
+	char	   *groups;			/* seccomp_groups() rows */
 	int			ntargets;
 	CompiledFilter *targets;
 } HelperResponse;
@@ -58,7 +62,7 @@ typedef struct HelperResponse
 /* settings.c */
 extern bool pgseccomp_enabled;
 extern void pgseccomp_define_settings(void);
-extern void pgseccomp_set_syscall_names(const char *names);
+extern void pgseccomp_set_lexicon(const char *names, const char *errnos);
 extern void pgseccomp_request_global(StringInfo buf);
 extern void pgseccomp_request_target(StringInfo buf, const char *role);
 extern bool pgseccomp_role_is_listed(const char *role);
@@ -120,6 +124,7 @@ extern PGDLLEXPORT void pgseccomp_worker_main(Datum arg);
 
 /* session.c */
 extern const char *pgseccomp_global_rows;
+extern const char *pgseccomp_groups;
 extern int	pgseccomp_global_ninsns;
 
 /* What this backend has loaded, for seccomp_filter() and set_client_filter. */
@@ -128,6 +133,7 @@ typedef struct SessionState
 	StringInfoData section;		/* the "[target]" section it was built from */
 	StringInfoData clients;		/* the "[client]" sections of its calls */
 	char	   *rows;			/* the merged description of its stack */
+	char	   *lint;			/* seccomp_lint() rows of its settings */
 	int			stack_insns;	/* what its stack counts against the kernel's limit */
 	StringInfoData programs;	/* what it stacked on the global filter: per
 								 * program, int32 length and instructions */
@@ -142,5 +148,6 @@ extern void pgseccomp_client_authentication(void *port, int status);
 extern void pgseccomp_keep_start_result(const HelperResponse *resp, List *keys);
 extern void pgseccomp_seed_cache(void);
 extern void pgseccomp_ereport_message(int elevel, const HelperMessage *msg);
+extern void pgseccomp_ereport_notes(int elevel, const char *notes);
 
 #endif							/* PGSECCOMP_H */

@@ -13,6 +13,7 @@
 
 /* The global filter, set in the postmaster and inherited. */
 const char *pgseccomp_global_rows = NULL;
+const char *pgseccomp_groups = NULL;
 int			pgseccomp_global_ninsns = 0;
 
 /* What this client backend has loaded; NULL in other processes. */
@@ -21,6 +22,27 @@ SessionState *pgseccomp_session = NULL;
 /* The filters compiled at start, for seeding the shared cache. */
 static TargetFilter *start_filters = NULL;
 static int	nstart_filters = 0;
+
+/* Report warnings about settings: "message US detail" lines. */
+void
+pgseccomp_ereport_notes(int elevel, const char *notes)
+{
+	char	   *copy = pstrdup(notes ? notes : "");
+	char	   *line;
+	char	   *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	{
+		char	   *detail = strchr(line, '\x1f');
+
+		if (detail)
+			*detail++ = '\0';
+		ereport(elevel,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg_internal("%s", line),
+				 detail && *detail ? errdetail_internal("%s", detail) : 0));
+	}
+}
 
 void
 pgseccomp_ereport_message(int elevel, const HelperMessage *msg)
@@ -44,6 +66,7 @@ pgseccomp_keep_start_result(const HelperResponse *resp, List *keys)
 	int			i;
 
 	pgseccomp_global_rows = pstrdup(resp->global.rows ? resp->global.rows : "");
+	pgseccomp_groups = pstrdup(resp->groups ? resp->groups : "");
 	nstart_filters = resp->ntargets;
 	start_filters = palloc0(sizeof(TargetFilter) * Max(1, nstart_filters));
 	for (i = 0; i < nstart_filters; i++)
@@ -59,6 +82,10 @@ pgseccomp_keep_start_result(const HelperResponse *resp, List *keys)
 		}
 		if (resp->targets[i].rows)
 			start_filters[i].filter.rows = pstrdup(resp->targets[i].rows);
+		if (resp->targets[i].notes)
+			start_filters[i].filter.notes = pstrdup(resp->targets[i].notes);
+		if (resp->targets[i].lint)
+			start_filters[i].filter.lint = pstrdup(resp->targets[i].lint);
 	}
 	MemoryContextSwitchTo(old);
 }
@@ -113,6 +140,7 @@ remember_session(const StringInfo section, const CompiledFilter *filter)
 	initStringInfo(&state->clients);
 	initStringInfo(&state->programs);
 	state->rows = pstrdup(filter->rows ? filter->rows : "");
+	state->lint = pstrdup(filter->lint ? filter->lint : "");
 	/* The kernel counts each filter of a stack as its length plus 4. */
 	state->stack_insns = pgseccomp_global_ninsns + 4;
 	if (filter->has_program)

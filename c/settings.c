@@ -38,53 +38,150 @@ static int	session_default = SECCOMP_ACTION_ALLOW;
 static char *session_lists[NLISTS];
 static char *session_roles = NULL;
 
-/* Native syscall names from the helper, sorted; NULL until start is done. */
-static char **syscall_names = NULL;
-static int	nsyscall_names = 0;
+/*
+ * What list items may name (syscall names of any architecture, native
+ * numbers, @groups) and errno names, from the helper at start, sorted.
+ * NULL until start is done.
+ */
+typedef struct Lexicon
+{
+	char	  **words;
+	int			nwords;
+} Lexicon;
+
+static Lexicon *atoms = NULL;
+static Lexicon *errnos = NULL;
 
 static int
-compare_names(const void *a, const void *b)
+compare_words(const void *a, const void *b)
 {
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/*
- * Keep the syscall table for later checks. Called in the postmaster at
- * start, so every process forked from it has the table.
- */
-void
-pgseccomp_set_syscall_names(const char *names)
+static Lexicon *
+make_lexicon(const char *text)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	char	   *copy = pstrdup(names);
+	Lexicon    *lex = palloc0(sizeof(Lexicon));
+	char	   *copy = pstrdup(text);
 	char	   *tok;
 	char	   *save = NULL;
-	int			cap = 512;
+	int			cap = 1024;
 
-	syscall_names = palloc(sizeof(char *) * cap);
-	nsyscall_names = 0;
+	lex->words = palloc(sizeof(char *) * cap);
 	for (tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
 	{
-		if (nsyscall_names == cap)
+		if (lex->nwords == cap)
 		{
 			cap *= 2;
-			syscall_names = repalloc(syscall_names, sizeof(char *) * cap);
+			lex->words = repalloc(lex->words, sizeof(char *) * cap);
 		}
-		syscall_names[nsyscall_names++] = tok;
+		lex->words[lex->nwords++] = tok;
 	}
-	qsort(syscall_names, nsyscall_names, sizeof(char *), compare_names);
+	qsort(lex->words, lex->nwords, sizeof(char *), compare_words);
+	return lex;
+}
+
+/*
+ * Keep the lexicon for checks at reload. Called in the postmaster at start,
+ * so every process forked from it has it.
+ */
+void
+pgseccomp_set_lexicon(const char *names, const char *errno_names)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	atoms = make_lexicon(names);
+	errnos = make_lexicon(errno_names);
 	MemoryContextSwitchTo(old);
 }
 
 static bool
-known_syscall(const char *name)
+in_lexicon(const Lexicon *lex, const char *word)
 {
-	return bsearch(&name, syscall_names, nsyscall_names, sizeof(char *),
-				   compare_names) != NULL;
+	return bsearch(&word, lex->words, lex->nwords, sizeof(char *), compare_words) != NULL;
+}
+
+/*
+ * The likely intended word: the same rule as guc/suggest.go, so that a typo
+ * gets the same hint at start (from Go) and at reload (from here).
+ */
+static const char *
+closest_word(const Lexicon *lex, const char *word)
+{
+	const char *best = NULL;
+	int			best_dist = 3;
+	int			len = strlen(word);
+	int			i;
+
+	for (i = 0; i < lex->nwords; i++)
+	{
+		int			d = varstr_levenshtein(word, len, lex->words[i], strlen(lex->words[i]),
+										   1, 1, 1, true);
+
+		if (d < best_dist && 2 * d < len)
+		{
+			best = lex->words[i];
+			best_dist = d;
+		}
+	}
+	return best;
+}
+
+/*
+ * A list item: a syscall name, a number or an @group, and in error lists
+ * optionally ":ERRNO". Whether a name exists on this architecture, and
+ * what a group holds, the helper decides when it compiles.
+ */
+static bool
+check_item(const char *item, bool errno_ok)
+{
+	char	   *atom = pstrdup(item);
+	char	   *errno_name = strchr(atom, ':');
+	const char *guess;
+
+	if (errno_name)
+		*errno_name++ = '\0';
+	if (strcmp(atom, "*") == 0)
+	{
+		GUC_check_errdetail("\"*\" must be the whole value, meaning the global list.");
+		return false;
+	}
+	if (!in_lexicon(atoms, atom))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errdetail("%s \"%s\" is unknown.", atom[0] == '@' ? "Group" : "Syscall", atom);
+		if ((guess = closest_word(atoms, atom)) != NULL)
+			GUC_check_errhint("Did you mean \"%s\"?", guess);
+		return false;
+	}
+	if (errno_name && !errno_ok)
+	{
+		GUC_check_errdetail("Only error lists take an errno, as in \"%s\".", atom);
+		return false;
+	}
+	if (errno_name)
+	{
+		char	   *upper = pstrdup(errno_name);
+		char	   *c;
+
+		for (c = upper; *c; c++)
+			*c = pg_toupper((unsigned char) *c);
+		if (!in_lexicon(errnos, upper))
+		{
+			GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+			GUC_check_errdetail("Errno \"%s\" is unknown.", upper);
+			if ((guess = closest_word(errnos, upper)) != NULL)
+				GUC_check_errhint("Did you mean \"%s\"?", guess);
+			else
+				GUC_check_errhint("Use a symbolic name such as EPERM or ENOSYS; numbers differ between architectures.");
+			return false;
+		}
+	}
+	return true;
 }
 
 static bool
-check_list(char **newval, bool inherit_ok)
+check_list(char **newval, bool inherit_ok, bool errno_ok)
 {
 	char	   *raw;
 	List	   *items = NIL;
@@ -92,7 +189,7 @@ check_list(char **newval, bool inherit_ok)
 	bool		ok = true;
 
 	/* At start the helper validates everything, and stops the server. */
-	if (syscall_names == NULL)
+	if (atoms == NULL)
 		return true;
 	if (inherit_ok && strcmp(*newval, "*") == 0)
 		return true;
@@ -107,15 +204,8 @@ check_list(char **newval, bool inherit_ok)
 	{
 		foreach(lc, items)
 		{
-			const char *name = lfirst(lc);
-
-			if (!known_syscall(name))
-			{
-				GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
-				GUC_check_errdetail("Syscall \"%s\" is unknown on this architecture.", name);
-				ok = false;
+			if (!(ok = check_item(lfirst(lc), errno_ok)))
 				break;
-			}
 		}
 	}
 	list_free(items);
@@ -126,13 +216,25 @@ check_list(char **newval, bool inherit_ok)
 static bool
 check_global_list(char **newval, void **extra, GucSource source)
 {
-	return check_list(newval, false);
+	return check_list(newval, false, false);
+}
+
+static bool
+check_global_error_list(char **newval, void **extra, GucSource source)
+{
+	return check_list(newval, false, true);
 }
 
 static bool
 check_session_list(char **newval, void **extra, GucSource source)
 {
-	return check_list(newval, true);
+	return check_list(newval, true, false);
+}
+
+static bool
+check_session_error_list(char **newval, void **extra, GucSource source)
+{
+	return check_list(newval, true, true);
 }
 
 static bool
@@ -151,7 +253,7 @@ static bool
 check_roles(char **newval, void **extra, GucSource source)
 {
 	/* At start, pgseccomp_define_settings() stops the server instead. */
-	if (syscall_names == NULL || valid_role_list(*newval))
+	if (atoms == NULL || valid_role_list(*newval))
 		return true;
 	GUC_check_errdetail("List syntax is invalid.");
 	return false;
@@ -257,8 +359,9 @@ pgseccomp_define_settings(void)
 		DefineCustomStringVariable(psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
 								   psprintf("Syscalls the global filter gives the action \"%s\".", list_fields[i]),
 								   "Enforced in the postmaster and inherited by every process.",
-								   &global_lists[i], "", PGC_POSTMASTER,
-								   0, check_global_list, NULL, NULL);
+								   &global_lists[i], "", PGC_POSTMASTER, 0,
+								   i == SECCOMP_ACTION_ERROR ? check_global_error_list : check_global_list,
+								   NULL, NULL);
 	}
 	DefineCustomEnumVariable("pgseccomp.global_syscall_default",
 							 "Action of the global filter for syscalls no global list names.",
@@ -270,8 +373,9 @@ pgseccomp_define_settings(void)
 		DefineCustomStringVariable(psprintf("pgseccomp.session_syscall_%s", list_fields[i]),
 								   psprintf("Syscalls the session filter gives the action \"%s\".", list_fields[i]),
 								   "Enforced in client backends after authentication; \"*\" means the global list.",
-								   &session_lists[i], "*", PGC_SIGHUP,
-								   0, check_session_list, NULL, NULL);
+								   &session_lists[i], "*", PGC_SIGHUP, 0,
+								   i == SECCOMP_ACTION_ERROR ? check_session_error_list : check_session_list,
+								   NULL, NULL);
 	}
 	DefineCustomEnumVariable("pgseccomp.session_syscall_default",
 							 "Action of the session filter for syscalls no session list names.",

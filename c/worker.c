@@ -60,6 +60,8 @@ keep_last_good(const CompiledFilter *f)
 		memcpy(copy->program, f->program, sizeof(struct sock_filter) * f->ninsns);
 	}
 	copy->rows = pstrdup(f->rows ? f->rows : "");
+	copy->notes = f->notes ? pstrdup(f->notes) : NULL;
+	copy->lint = f->lint ? pstrdup(f->lint) : NULL;
 	MemoryContextSwitchTo(old);
 	last_good_session = copy;
 }
@@ -140,6 +142,7 @@ compile_sections(List *sections, const char *occasion, HelperMessage *why)
 		bool		session = is_session_section(section);
 
 		pgseccomp_target_key(section, key);
+		pgseccomp_ereport_notes(LOG, f->notes);
 		if (f->ok)
 		{
 			if (session)

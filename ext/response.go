@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pgseccomp/pgseccomp/guc"
@@ -20,7 +22,10 @@ const (
 	tagRows    = 'R' // the description rows
 	tagError   = 'E' // message NUL detail NUL hint
 	tagWarning = 'W' // message NUL detail NUL hint
-	tagNames   = 'L' // the syscall table, one name per line
+	tagNames   = 'L' // what a list item may name, one per line
+	tagErrnos  = 'X' // errno names, one per line
+	tagGroups  = 'P' // group TAB syscall TAB number, one member per line
+	tagLint    = 'I' // context TAB setting TAB syscall TAB issue, per line
 )
 
 type writer struct{ bytes.Buffer }
@@ -65,7 +70,9 @@ func respond(in []byte) []byte {
 		for _, wn := range res.Warnings {
 			w.message(tagWarning, wn.Message, wn.Detail, "")
 		}
-		w.record(tagNames, []byte(strings.Join(table.Names(), "\n")))
+		w.record(tagNames, []byte(strings.Join(lexicon(table), "\n")))
+		w.record(tagErrnos, []byte(strings.Join(guc.ErrnoNames(), "\n")))
+		w.record(tagGroups, []byte(groupRows(table)))
 	}
 	for _, t := range res.Targets {
 		w.record(tagTarget, nil)
@@ -79,6 +86,38 @@ func respond(in []byte) []byte {
 			w.record(tagBPF, t.BPF)
 			w.record(tagRows, []byte(hooks.FormatRows(t.Rows, table)))
 		}
+		for _, wn := range t.Warnings {
+			w.message(tagWarning, wn.Message, wn.Detail, "")
+		}
+		if t.Err == nil {
+			w.record(tagLint, []byte(hooks.FormatIssues(t.Lint)))
+		}
 	}
 	return w.Bytes()
+}
+
+// lexicon is what the C layer accepts as a list item at reload, without
+// Go: syscall names of every architecture, native numbers and groups.
+func lexicon(t *hooks.Table) []string {
+	out := t.AllNames()
+	for _, name := range t.NativeNames() {
+		if nr, ok := t.Number(name); ok {
+			out = append(out, strconv.Itoa(int(nr)))
+		}
+	}
+	return append(out, guc.GroupNames()...)
+}
+
+// groupRows lists every group's members on this architecture.
+func groupRows(t *hooks.Table) string {
+	var b strings.Builder
+	for _, g := range guc.GroupNames() {
+		members, _ := guc.GroupMembers(g)
+		for _, m := range members {
+			if nr, ok := t.Number(m); ok {
+				fmt.Fprintf(&b, "%s\t%s\t%d\n", g, m, nr)
+			}
+		}
+	}
+	return b.String()
 }

@@ -45,7 +45,7 @@ func decided(p *Policy, a Action) []Syscall {
 	var out []Syscall
 	for _, nr := range p.Numbers() {
 		if r := p.Rules[nr]; r.Action == a {
-			out = append(out, Syscall{Name: r.Name, Nr: nr})
+			out = append(out, Syscall{Name: r.Name, Nr: nr, Errno: r.Errno})
 		}
 	}
 	return out

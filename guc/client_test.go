@@ -81,10 +81,10 @@ func TestClientSpec(t *testing.T) {
 	sess, _ := clientLevels(t, guc.Target{Session: clientSession})
 	// A NULL list is the session's decisions for its action, resolved.
 	null := [4]wantList{
-		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{"read", 0}}},
-		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{"readlink", 89}}},
-		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{"clone", 56}}},
-		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{"write", 1}}},
+		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{Name: "read", Nr: 0}}},
+		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{Name: "readlink", Nr: 89}}},
+		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{Name: "clone", Nr: 56}}},
+		{rank: guc.RankInherited, resolved: true, calls: []guc.Syscall{{Name: "write", Nr: 1}}},
 	}
 	tests := []struct {
 		name    string

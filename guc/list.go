@@ -3,13 +3,30 @@ package guc
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
-// Resolver maps syscall names to numbers on the native architecture. The
-// policy code gets one from libseccomp; tests use a table.
+// Resolver knows the syscalls of the native architecture and the names of
+// every other. The policy code gets one from libseccomp; tests use a table.
 type Resolver interface {
+	// Number is the native number of a syscall name.
 	Number(name string) (int32, bool)
+	// Name is the native name of a syscall number, or "".
+	Name(nr int32) string
+	// Foreign tells whether some other architecture has a syscall of
+	// that name.
+	Foreign(name string) bool
+	// Names lists syscall names to suggest for a typo.
+	Names() []string
+}
+
+// Warning is something to tell the DBA about a setting that is still
+// accepted, in PostgreSQL's style.
+type Warning struct {
+	Message string
+	Detail  string
 }
 
 // SettingError is a bad setting value, reported in PostgreSQL's style: Message is
@@ -66,31 +83,106 @@ func SplitList(raw string) ([]string, error) {
 	return items, nil
 }
 
-// Syscall is one resolved list item.
+// Syscall is one resolved list item: a native syscall and, for an error
+// rule, the errno it returns (0: DefaultErrno).
 type Syscall struct {
-	Name string
-	Nr   int32
+	Name  string
+	Nr    int32
+	Errno syscall.Errno
 }
 
-// ParseList parses one list setting into syscalls. The value "*" is not a
-// list; callers handle inheritance before calling this.
-func ParseList(v Value, r Resolver) ([]Syscall, error) {
+// ParseList parses one list setting of action a into syscalls. An item is
+// a syscall name or native number, or an @group, optionally followed by
+// ":ERRNO" in an error list. Syscalls that only other architectures have
+// are skipped with a warning, so that one configuration serves primaries
+// and standbys of different architectures; group members are skipped
+// silently. The value "*" is not a list; callers handle inheritance.
+func ParseList(v Value, a Action, r Resolver) ([]Syscall, []Warning, error) {
 	items, err := SplitList(v.Raw)
 	if err != nil {
-		return nil, invalid(v.Name, v.Raw, fmt.Sprintf("List syntax is invalid: %s.", err))
+		return nil, nil, invalid(v.Name, v.Raw, fmt.Sprintf("List syntax is invalid: %s.", err))
 	}
 	out := make([]Syscall, 0, len(items))
+	var warnings []Warning
 	for _, item := range items {
-		if item == Inherit {
-			return nil, invalid(v.Name, item, "\"*\" must be the whole value, meaning the global list.")
+		target, errnoName, hasErrno := strings.Cut(item, ":")
+		var errno syscall.Errno
+		switch {
+		case target == Inherit:
+			return nil, nil, invalid(v.Name, item, "\"*\" must be the whole value, meaning the global list.")
+		case hasErrno && a != Error:
+			return nil, nil, invalid(v.Name, item, fmt.Sprintf("Only error lists take an errno, as in \"%s\".", target))
+		case hasErrno:
+			var ok bool
+			if errno, ok = ParseErrno(errnoName); !ok {
+				errnoName = strings.ToUpper(errnoName)
+				e := invalid(v.Name, errnoName, fmt.Sprintf("Errno \"%s\" is unknown.", errnoName))
+				e.Hint = "Use a symbolic name such as EPERM or ENOSYS; numbers differ between architectures."
+				if guess, ok := closest(errnoName, ErrnoNames()); ok {
+					e.Hint = fmt.Sprintf("Did you mean \"%s\"?", guess)
+				}
+				return nil, nil, e
+			}
 		}
-		nr, ok := r.Number(item)
-		if !ok {
-			return nil, invalid(v.Name, item, fmt.Sprintf("Syscall \"%s\" is unknown on this architecture.", item))
+		calls, warning, err := resolveTarget(v.Name, target, r)
+		if err != nil {
+			return nil, nil, err
 		}
-		out = append(out, Syscall{Name: item, Nr: nr})
+		if warning != nil {
+			warnings = append(warnings, *warning)
+		}
+		for _, c := range calls {
+			c.Errno = errno
+			out = append(out, c)
+		}
 	}
-	return out, nil
+	return out, warnings, nil
+}
+
+// resolveTarget resolves a name, a number or an @group.
+func resolveTarget(setting, target string, r Resolver) ([]Syscall, *Warning, error) {
+	if strings.HasPrefix(target, "@") {
+		members, ok := GroupMembers(target)
+		if !ok {
+			return nil, nil, unknown(setting, target, "Group", GroupNames())
+		}
+		var out []Syscall
+		for _, m := range members {
+			if nr, ok := r.Number(m); ok {
+				out = append(out, Syscall{Name: m, Nr: nr})
+			}
+		}
+		return out, nil, nil
+	}
+	if target != "" && strings.Trim(target, "0123456789") == "" {
+		nr, err := strconv.ParseInt(target, 10, 32)
+		name := ""
+		if err == nil {
+			name = r.Name(int32(nr))
+		}
+		if name == "" {
+			return nil, nil, invalid(setting, target, fmt.Sprintf("There is no syscall number %s on this architecture.", target))
+		}
+		return []Syscall{{Name: name, Nr: int32(nr)}}, nil, nil
+	}
+	if nr, ok := r.Number(target); ok {
+		return []Syscall{{Name: target, Nr: nr}}, nil, nil
+	}
+	if r.Foreign(target) {
+		return nil, &Warning{
+			Message: fmt.Sprintf("parameter \"%s\" names syscall \"%s\", which this architecture does not have", setting, target),
+			Detail:  "It is skipped.",
+		}, nil
+	}
+	return nil, nil, unknown(setting, target, "Syscall", append(r.Names(), GroupNames()...))
+}
+
+func unknown(setting, token, kind string, candidates []string) *SettingError {
+	e := invalid(setting, token, fmt.Sprintf("%s \"%s\" is unknown.", kind, token))
+	if guess, ok := closest(token, candidates); ok {
+		e.Hint = fmt.Sprintf("Did you mean \"%s\"?", guess)
+	}
+	return e
 }
 
 // ParseDefault parses a default-action setting.
@@ -107,16 +199,20 @@ func ParseDefault(v Value) (Action, error) {
 // Rule is the decision one level makes for one syscall, with the setting it
 // came from.
 type Rule struct {
-	Action  Action
-	Setting string
-	Name    string
+	Action    Action
+	Errno     syscall.Errno // for Error; 0 means DefaultErrno
+	Setting   string
+	Name      string
+	ImpliedBy string // set when the rule extends a sibling's; see families
 }
 
-// Policy is one level's decisions: a default and per-syscall rules.
+// Policy is one level's decisions: a default and per-syscall rules, and
+// what to tell the DBA about them.
 type Policy struct {
 	Default        Action
 	DefaultSetting string
 	Rules          map[int32]Rule
+	Warnings       []Warning
 }
 
 // Numbers returns the syscalls the policy names, in ascending order.
@@ -202,20 +298,24 @@ func Compile(s Spec, global *GlobalLists, r Resolver) (*Policy, error) {
 				return nil, invalid(l.Value.Name, Inherit, "\"*\" means the global list and is only valid for session settings.")
 			}
 			calls = global[a]
-		} else if calls, err = ParseList(l.Value, r); err != nil {
-			return nil, err
+		} else {
+			var warnings []Warning
+			if calls, warnings, err = ParseList(l.Value, a, r); err != nil {
+				return nil, err
+			}
+			p.Warnings = append(p.Warnings, warnings...)
 		}
 		for _, c := range calls {
 			prev, seen := p.Rules[c.Nr]
 			switch {
 			case !seen || l.Rank > ranks[c.Nr]:
-				p.Rules[c.Nr] = Rule{Action: a, Setting: l.Value.Name, Name: c.Name}
+				p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name}
 				ranks[c.Nr] = l.Rank
 			case l.Rank == ranks[c.Nr] && prev.Action != a && l.Rank == RankInherited:
 				// Two inherited lists disagree: the stricter one wins,
 				// so that inheriting never loosens.
 				if a > prev.Action {
-					p.Rules[c.Nr] = Rule{Action: a, Setting: l.Value.Name, Name: c.Name}
+					p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name}
 				}
 			case l.Rank == ranks[c.Nr] && prev.Action != a:
 				e := invalid(l.Value.Name, c.Name, fmt.Sprintf("Syscall \"%s\" is also listed in \"%s\".", c.Name, prev.Setting))
@@ -224,6 +324,7 @@ func Compile(s Spec, global *GlobalLists, r Resolver) (*Policy, error) {
 			}
 		}
 	}
+	cohere(p, r)
 	return p, nil
 }
 
@@ -237,7 +338,7 @@ func ParseGlobalLists(l Level, r Resolver) (*GlobalLists, error) {
 		if strings.TrimSpace(l.Lists[a].Raw) == Inherit {
 			return nil, invalid(l.Lists[a].Name, Inherit, "\"*\" means the global list and is only valid for session settings.")
 		}
-		calls, err := ParseList(l.Lists[a], r)
+		calls, _, err := ParseList(l.Lists[a], a, r)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package guc_test
 import (
 	"errors"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -16,6 +17,27 @@ type table map[string]int32
 func (t table) Number(name string) (int32, bool) {
 	nr, ok := t[name]
 	return nr, ok
+}
+
+func (t table) Name(nr int32) string {
+	for name, n := range t {
+		if n == nr {
+			return name
+		}
+	}
+	return ""
+}
+
+// Foreign: "stat64" stands for a syscall only other architectures have.
+func (t table) Foreign(name string) bool { return name == "stat64" }
+
+func (t table) Names() []string {
+	names := []string{"stat64"}
+	for name := range t {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 var testTable = table{
@@ -140,8 +162,8 @@ func TestParseList(t *testing.T) {
 		err  *wantErr
 	}{
 		{name: "empty", raw: "", want: []guc.Syscall{}},
-		{name: "resolved in order", raw: "WRITE, read", want: []guc.Syscall{{"write", 1}, {"read", 0}}},
-		{name: "quoted lower case", raw: `"readlink"`, want: []guc.Syscall{{"readlink", 89}}},
+		{name: "resolved in order", raw: "WRITE, read", want: []guc.Syscall{{Name: "write", Nr: 1}, {Name: "read", Nr: 0}}},
+		{name: "quoted lower case", raw: `"readlink"`, want: []guc.Syscall{{Name: "readlink", Nr: 89}}},
 		{name: "unknown syscall", raw: "read,frobnicate",
 			err: &wantErr{setting: setting, token: "frobnicate", detail: `Syscall "frobnicate" is unknown`}},
 		{name: "quoted keeps case so unknown", raw: `"READ"`,
@@ -155,7 +177,7 @@ func TestParseList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := guc.ParseList(guc.Value{Name: setting, Raw: tt.raw}, testTable)
+			got, _, err := guc.ParseList(guc.Value{Name: setting, Raw: tt.raw}, guc.Allow, testTable)
 			if tt.err != nil {
 				checkSettingError(t, err, *tt.err)
 				return

@@ -14,15 +14,12 @@ import (
 // MaxInstructions is the kernel's limit on one filter program (BPF_MAXINSNS).
 const MaxInstructions = 4096
 
-// DeniedErrno is what an "error" rule makes a syscall return.
-const DeniedErrno = unix.EACCES
-
-func scmpAction(a guc.Action) seccomp.ScmpAction {
-	switch a {
+func scmpAction(d Decision) seccomp.ScmpAction {
+	switch d.Action {
 	case guc.Log:
 		return seccomp.ActLog
 	case guc.Error:
-		return seccomp.ActErrno.SetReturnCode(int16(DeniedErrno))
+		return seccomp.ActErrno.SetReturnCode(int16(d.errno()))
 	case guc.Kill:
 		return seccomp.ActKillProcess
 	default:
@@ -34,7 +31,7 @@ func scmpAction(a guc.Action) seccomp.ScmpAction {
 // program (an array of struct sock_filter), ready for seccomp(2). Syscalls
 // of any other architecture or ABI kill the process.
 func (f *Filter) BPF() ([]byte, error) {
-	sf, err := seccomp.NewFilter(scmpAction(f.Default.Action))
+	sf, err := seccomp.NewFilter(scmpAction(f.Default))
 	if err != nil {
 		return nil, fmt.Errorf("creating filter: %w", err)
 	}
@@ -44,10 +41,10 @@ func (f *Filter) BPF() ([]byte, error) {
 	}
 	for _, nr := range f.Numbers() {
 		d := f.Rules[nr]
-		if d.Action == f.Default.Action {
+		if scmpAction(d) == scmpAction(f.Default) {
 			continue // libseccomp refuses rules that repeat the default
 		}
-		if err := sf.AddRule(seccomp.ScmpSyscall(nr), scmpAction(d.Action)); err != nil {
+		if err := sf.AddRule(seccomp.ScmpSyscall(nr), scmpAction(d)); err != nil {
 			return nil, fmt.Errorf("adding rule for syscall %d: %w", nr, err)
 		}
 	}

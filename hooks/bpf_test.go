@@ -296,7 +296,7 @@ func TestBPFX32(t *testing.T) {
 func TestBPFWholeTable(t *testing.T) {
 	arch := nativeArch(t)
 	f := &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: "global"}, Rules: map[int32]hooks.Decision{}}
-	for _, name := range native.Names() {
+	for _, name := range native.NativeNames() {
 		n := nr(t, name)
 		f.Rules[n] = hooks.Decision{Action: guc.Action(int(n) % 4), Source: "global"}
 	}

@@ -6,11 +6,9 @@ import (
 	"github.com/pgseccomp/pgseccomp/guc"
 )
 
-// Warning is a message for the server log at start, in PostgreSQL's style.
-type Warning struct {
-	Message string
-	Detail  string
-}
+// Warning is a message for the server log or the client, in PostgreSQL's
+// style.
+type Warning = guc.Warning
 
 // Global is the global level's result: the filter the postmaster installs,
 // its parsed lists for "*", and warnings for the log.
@@ -36,7 +34,7 @@ func BuildGlobal(l guc.Level, r guc.Resolver, needs []string) (*Global, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Global{Filter: FromPolicy(pol, SourceGlobal), Policy: pol, Lists: lists}
+	g := &Global{Filter: FromPolicy(pol, SourceGlobal), Policy: pol, Lists: lists, Warnings: pol.Warnings}
 	for _, name := range needs {
 		nr, ok := r.Number(name)
 		if !ok {
@@ -52,7 +50,7 @@ func BuildGlobal(l guc.Level, r guc.Resolver, needs []string) (*Global, error) {
 			continue
 		}
 		if pol.Default != guc.Allow {
-			g.Filter.Rules[nr] = Decision{guc.Allow, SourceSelf}
+			g.Filter.Rules[nr] = Decision{Action: guc.Allow, Source: SourceSelf}
 		}
 	}
 	return g, nil
@@ -65,6 +63,9 @@ type Session struct {
 	Stack  []*Filter
 	Policy *guc.Policy
 }
+
+// Warnings are the session level's.
+func (s *Session) Warnings() []Warning { return s.Policy.Warnings }
 
 // BuildSession validates a target's session (or role) settings and builds
 // its filter. As in the original, no filter is built when it would decide
@@ -87,10 +88,10 @@ func BuildSession(g *Global, t guc.Target, r guc.Resolver) (*Session, error) {
 // session and the client filters its earlier calls loaded. NULL arguments
 // take the session's decisions, not the earlier calls': the kernel stacks
 // every filter anyway, so the result is never looser than any of them.
-func BuildClient(g *Global, s *Session, c guc.Client, r guc.Resolver) (*Filter, error) {
+func BuildClient(g *Global, s *Session, c guc.Client, r guc.Resolver) (*Filter, []Warning, error) {
 	pol, err := guc.Compile(guc.ClientSpec(c, s.Policy), g.Lists, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return FromPolicy(pol, SourceClient), nil
+	return FromPolicy(pol, SourceClient), pol.Warnings, nil
 }

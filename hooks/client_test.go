@@ -115,7 +115,7 @@ func TestBuildClient(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, c := range tt.calls {
-				f, err := hooks.BuildClient(g, s, c, testTable)
+				f, _, err := hooks.BuildClient(g, s, c, testTable)
 				if err != nil {
 					t.Fatalf("call %d: %v", i+1, err)
 				}
@@ -157,7 +157,7 @@ func TestBuildClientErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := hooks.BuildClient(g, s, tt.call, testTable)
+			f, _, err := hooks.BuildClient(g, s, tt.call, testTable)
 			var se *guc.SettingError
 			if !errors.As(err, &se) {
 				t.Fatalf("BuildClient = %+v, %v; want a *guc.SettingError", f, err)
@@ -173,8 +173,8 @@ func TestBuildClientErrors(t *testing.T) {
 // target's program is the newest call's, its rows describe the whole stack.
 func TestCompileClients(t *testing.T) {
 	arch := nativeArch(t)
-	global := globalLevel("allow", "", "", "ptrace", "mount")
-	// Differs from global on mount, getppid and setsid: a filter of its own.
+	global := globalLevel("allow", "", "", "ptrace", "reboot")
+	// Differs from global on reboot, getppid and setsid: a filter of its own.
 	session := sessionLevel("allow", "*", "getppid", "*", "setsid")
 	// Decides as the global filter: no filter of its own.
 	plain := sessionLevel("allow", "*", "*", "*", "*")
@@ -198,39 +198,39 @@ func TestCompileClients(t *testing.T) {
 			// error list is the session's, which allows it.
 			name:    "two calls",
 			target:  guc.Target{Session: session, Clients: []guc.Client{c1, c2}},
-			program: map[string]guc.Action{"getpid": guc.Log, "setsid": guc.Allow, "ptrace": guc.Error, "mount": guc.Log, "getppid": guc.Log, "uname": guc.Log},
+			program: map[string]guc.Action{"getpid": guc.Log, "setsid": guc.Allow, "ptrace": guc.Error, "reboot": guc.Log, "getppid": guc.Log, "uname": guc.Log},
 			rows: []row{
 				{"", guc.Log, "client"},
 				{"getpid", guc.Error, "client"}, // c1
 				{"ptrace", guc.Error, "client"}, // tie of all four: the last
 				{"getppid", guc.Log, "client"},  // tie with the session
 				{"setsid", guc.Kill, "session"}, // the clients allow it
-				{"mount", guc.Kill, "global"},   // the session allows it
+				{"reboot", guc.Kill, "global"},  // the session allows it
 			},
 		},
 		{
 			name:    "one call",
 			target:  guc.Target{Session: session, Clients: []guc.Client{c1}},
-			program: map[string]guc.Action{"getpid": guc.Error, "setsid": guc.Allow, "ptrace": guc.Allow, "mount": guc.Allow, "getppid": guc.Log, "uname": guc.Allow},
+			program: map[string]guc.Action{"getpid": guc.Error, "setsid": guc.Allow, "ptrace": guc.Allow, "reboot": guc.Allow, "getppid": guc.Log, "uname": guc.Allow},
 			rows: []row{
 				{"", guc.Allow, "client"},
 				{"getpid", guc.Error, "client"},
 				{"ptrace", guc.Error, "session"},
 				{"getppid", guc.Log, "client"},
 				{"setsid", guc.Kill, "session"},
-				{"mount", guc.Kill, "global"},
+				{"reboot", guc.Kill, "global"},
 			},
 		},
 		{
 			name:    "no call",
 			target:  guc.Target{Session: session},
-			program: map[string]guc.Action{"getpid": guc.Allow, "setsid": guc.Kill, "ptrace": guc.Error, "mount": guc.Allow, "getppid": guc.Log},
+			program: map[string]guc.Action{"getpid": guc.Allow, "setsid": guc.Kill, "ptrace": guc.Error, "reboot": guc.Allow, "getppid": guc.Log},
 			rows: []row{
 				{"", guc.Allow, "session"},
 				{"ptrace", guc.Error, "session"},
 				{"getppid", guc.Log, "session"},
 				{"setsid", guc.Kill, "session"},
-				{"mount", guc.Kill, "global"},
+				{"reboot", guc.Kill, "global"},
 			},
 		},
 		{
@@ -238,12 +238,12 @@ func TestCompileClients(t *testing.T) {
 			// kill list drops the session's "*" one, so mount is global's.
 			name:    "call without a session filter",
 			target:  guc.Target{Session: plain, Clients: []guc.Client{call(nil, nil, nil, nil, arg("getpid"))}},
-			program: map[string]guc.Action{"getpid": guc.Kill, "ptrace": guc.Error, "mount": guc.Allow, "uname": guc.Allow},
+			program: map[string]guc.Action{"getpid": guc.Kill, "ptrace": guc.Error, "reboot": guc.Allow, "uname": guc.Allow},
 			rows: []row{
 				{"", guc.Allow, "client"},
 				{"getpid", guc.Kill, "client"},
 				{"ptrace", guc.Error, "client"},
-				{"mount", guc.Kill, "global"},
+				{"reboot", guc.Kill, "global"},
 			},
 		},
 		{
@@ -252,7 +252,7 @@ func TestCompileClients(t *testing.T) {
 			rows: []row{
 				{"", guc.Allow, "global"},
 				{"ptrace", guc.Error, "global"},
-				{"mount", guc.Kill, "global"},
+				{"reboot", guc.Kill, "global"},
 			},
 		},
 		{
@@ -343,7 +343,7 @@ func TestCompileClients(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				f, err := hooks.BuildClient(g, s, tt.target.Clients[n-1], native)
+				f, _, err := hooks.BuildClient(g, s, tt.target.Clients[n-1], native)
 				if err != nil {
 					t.Fatal(err)
 				}

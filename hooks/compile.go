@@ -10,9 +10,11 @@ import (
 // TargetResult is one target's session filter and description, or why it
 // could not be built.
 type TargetResult struct {
-	BPF  []byte // nil when no second filter is needed
-	Rows []Row
-	Err  error
+	BPF      []byte // nil when no second filter is needed
+	Rows     []Row
+	Warnings []Warning
+	Lint     []Issue // of the global and session settings
+	Err      error
 }
 
 // Result answers one request from the C layer.
@@ -52,14 +54,15 @@ func compileTarget(g *Global, target guc.Target, t *Table) TargetResult {
 	if err != nil {
 		return TargetResult{Err: err}
 	}
-	newest, stack := s.Filter, s.Stack
+	newest, stack, warnings := s.Filter, s.Stack, s.Warnings()
 	for _, c := range target.Clients {
-		if newest, err = BuildClient(g, s, c, t); err != nil {
+		// Only the newest call's warnings are news to its caller.
+		if newest, warnings, err = BuildClient(g, s, c, t); err != nil {
 			return TargetResult{Err: err}
 		}
 		stack = append(stack, newest)
 	}
-	tr := TargetResult{Rows: Describe(stack)}
+	tr := TargetResult{Rows: Describe(stack), Warnings: warnings, Lint: Lint(g, s, t)}
 	if newest != nil {
 		if tr.BPF, err = newest.BPF(); err != nil {
 			return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
@@ -79,7 +82,7 @@ func FormatRows(rows []Row, t *Table) string {
 				name = fmt.Sprintf("syscall_%d", r.Nr)
 			}
 		}
-		fmt.Fprintf(&b, "%s\t%d\t%s->%s\n", name, r.Nr, r.Source, r.Action)
+		fmt.Fprintf(&b, "%s\t%d\t%s->%s\n", name, r.Nr, r.Source, r.ActionText())
 	}
 	return b.String()
 }

@@ -6,6 +6,7 @@ package hooks
 
 import (
 	"sort"
+	"syscall"
 
 	"github.com/pgseccomp/pgseccomp/guc"
 )
@@ -23,6 +24,7 @@ const (
 // rule made it so.
 type Decision struct {
 	Action guc.Action
+	Errno  syscall.Errno // for Error; 0 means guc.DefaultErrno
 	Source string
 }
 
@@ -35,9 +37,9 @@ type Filter struct {
 
 // FromPolicy is the filter that enforces one level's policy.
 func FromPolicy(p *guc.Policy, source string) *Filter {
-	f := &Filter{Default: Decision{p.Default, source}, Rules: make(map[int32]Decision, len(p.Rules))}
+	f := &Filter{Default: Decision{Action: p.Default, Source: source}, Rules: make(map[int32]Decision, len(p.Rules))}
 	for nr, r := range p.Rules {
-		f.Rules[nr] = Decision{r.Action, source}
+		f.Rules[nr] = Decision{Action: r.Action, Errno: r.Errno, Source: source}
 	}
 	return f
 }
@@ -52,12 +54,13 @@ func (f *Filter) Decide(nr int32) Decision {
 
 // SameDecisions reports whether two filters decide every syscall alike.
 func (f *Filter) SameDecisions(o *Filter) bool {
-	if f.Default.Action != o.Default.Action {
+	same := func(a, b Decision) bool { return a.Action == b.Action && a.errno() == b.errno() }
+	if !same(f.Default, o.Default) {
 		return false
 	}
 	for _, x := range []*Filter{f, o} {
 		for nr := range x.Rules {
-			if f.Decide(nr).Action != o.Decide(nr).Action {
+			if !same(f.Decide(nr), o.Decide(nr)) {
 				return false
 			}
 		}
@@ -75,11 +78,32 @@ func (f *Filter) Numbers() []int32 {
 	return out
 }
 
+// errno is what an Error decision returns.
+func (d Decision) errno() syscall.Errno {
+	if d.Action != guc.Error {
+		return 0
+	}
+	if d.Errno == 0 {
+		return guc.DefaultErrno
+	}
+	return d.Errno
+}
+
 // Row is one line of seccomp_filter(): Nr -1 is the default.
 type Row struct {
 	Nr     int32
 	Action guc.Action
+	Errno  syscall.Errno // an error's errno, 0 for guc.DefaultErrno
 	Source string
+}
+
+// ActionText is the action as seccomp_filter() shows it: "error" for the
+// default errno, as in the original, "error:EPERM" for another.
+func (r Row) ActionText() string {
+	if r.Action == guc.Error && r.Errno != 0 {
+		return "error:" + guc.ErrnoName(r.Errno)
+	}
+	return r.Action.String()
 }
 
 // DefaultNr is the syscall number seccomp_filter() shows for the default.
@@ -118,5 +142,9 @@ func merge(stack []*Filter, pick func(*Filter) Decision, nr int32) Row {
 			best = d
 		}
 	}
-	return Row{Nr: nr, Action: best.Action, Source: best.Source}
+	row := Row{Nr: nr, Action: best.Action, Source: best.Source}
+	if e := best.errno(); e != guc.DefaultErrno {
+		row.Errno = e
+	}
+	return row
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 
@@ -18,6 +19,27 @@ type table map[string]int32
 func (t table) Number(name string) (int32, bool) {
 	nr, ok := t[name]
 	return nr, ok
+}
+
+func (t table) Name(nr int32) string {
+	for name, n := range t {
+		if n == nr {
+			return name
+		}
+	}
+	return ""
+}
+
+// Foreign: "stat64" stands for a syscall only other architectures have.
+func (t table) Foreign(name string) bool { return name == "stat64" }
+
+func (t table) Names() []string {
+	names := []string{"stat64"}
+	for name := range t {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 var testTable = table{
@@ -60,7 +82,7 @@ func TestDescribe(t *testing.T) {
 		{
 			name:  "single filter",
 			stack: []*hooks.Filter{filter(guc.Log, "global", map[int32]guc.Action{X: guc.Error})},
-			want:  []hooks.Row{{-1, guc.Log, "global"}, {X, guc.Error, "global"}},
+			want:  []hooks.Row{{Nr: -1, Action: guc.Log, Source: "global"}, {Nr: X, Action: guc.Error, Source: "global"}},
 		},
 		{
 			// A session allow cannot lift the global default.
@@ -69,7 +91,7 @@ func TestDescribe(t *testing.T) {
 				filter(guc.Log, "global", nil),
 				filter(guc.Allow, "session", map[int32]guc.Action{X: guc.Allow}),
 			},
-			want: []hooks.Row{{-1, guc.Log, "global"}, {X, guc.Log, "global"}},
+			want: []hooks.Row{{Nr: -1, Action: guc.Log, Source: "global"}, {Nr: X, Action: guc.Log, Source: "global"}},
 		},
 		{
 			name: "tie names the later filter",
@@ -77,7 +99,7 @@ func TestDescribe(t *testing.T) {
 				filter(guc.Kill, "global", map[int32]guc.Action{X: guc.Allow}),
 				filter(guc.Error, "session", map[int32]guc.Action{X: guc.Allow}),
 			},
-			want: []hooks.Row{{-1, guc.Kill, "global"}, {X, guc.Allow, "session"}},
+			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "global"}, {Nr: X, Action: guc.Allow, Source: "session"}},
 		},
 		{
 			name: "tie on the default",
@@ -85,7 +107,7 @@ func TestDescribe(t *testing.T) {
 				filter(guc.Error, "global", nil),
 				filter(guc.Error, "session", nil),
 			},
-			want: []hooks.Row{{-1, guc.Error, "session"}},
+			want: []hooks.Row{{Nr: -1, Action: guc.Error, Source: "session"}},
 		},
 		{
 			// Each syscall a level does not name gets its default there.
@@ -95,10 +117,10 @@ func TestDescribe(t *testing.T) {
 				filter(guc.Log, "session", map[int32]guc.Action{X: guc.Error, Z: guc.Log}),
 			},
 			want: []hooks.Row{
-				{-1, guc.Log, "session"},
-				{Y, guc.Kill, "global"},
-				{X, guc.Error, "session"},
-				{Z, guc.Log, "session"},
+				{Nr: -1, Action: guc.Log, Source: "session"},
+				{Nr: Y, Action: guc.Kill, Source: "global"},
+				{Nr: X, Action: guc.Error, Source: "session"},
+				{Nr: Z, Action: guc.Log, Source: "session"},
 			},
 		},
 		{
@@ -107,7 +129,7 @@ func TestDescribe(t *testing.T) {
 				filter(guc.Error, "global", map[int32]guc.Action{X: guc.Allow}),
 				filter(guc.Kill, "session", map[int32]guc.Action{Y: guc.Log}),
 			},
-			want: []hooks.Row{{-1, guc.Kill, "session"}, {Y, guc.Error, "global"}, {X, guc.Kill, "session"}},
+			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "session"}, {Nr: Y, Action: guc.Error, Source: "global"}, {Nr: X, Action: guc.Kill, Source: "session"}},
 		},
 		{
 			name: "rows ascending and unique",
@@ -116,11 +138,11 @@ func TestDescribe(t *testing.T) {
 				filter(guc.Allow, "session", map[int32]guc.Action{X: guc.Log, 0: guc.Kill}),
 			},
 			want: []hooks.Row{
-				{-1, guc.Allow, "session"},
-				{0, guc.Kill, "session"},
-				{5, guc.Error, "global"},
-				{X, guc.Log, "session"},
-				{Z, guc.Log, "global"},
+				{Nr: -1, Action: guc.Allow, Source: "session"},
+				{Nr: 0, Action: guc.Kill, Source: "session"},
+				{Nr: 5, Action: guc.Error, Source: "global"},
+				{Nr: X, Action: guc.Log, Source: "session"},
+				{Nr: Z, Action: guc.Log, Source: "global"},
 			},
 		},
 		{
@@ -130,7 +152,7 @@ func TestDescribe(t *testing.T) {
 				filter(guc.Allow, "session", map[int32]guc.Action{X: guc.Error}),
 				filter(guc.Allow, "client", map[int32]guc.Action{X: guc.Log}),
 			},
-			want: []hooks.Row{{-1, guc.Log, "global"}, {X, guc.Error, "session"}},
+			want: []hooks.Row{{Nr: -1, Action: guc.Log, Source: "global"}, {Nr: X, Action: guc.Error, Source: "session"}},
 		},
 		{
 			// Sources are per rule: a "pgseccomp" allow in the global
@@ -143,7 +165,7 @@ func TestDescribe(t *testing.T) {
 				},
 				filter(guc.Allow, "session", map[int32]guc.Action{Y: guc.Log}),
 			},
-			want: []hooks.Row{{-1, guc.Kill, "global"}, {Y, guc.Kill, "global"}, {X, guc.Allow, "session"}},
+			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "global"}, {Nr: Y, Action: guc.Kill, Source: "global"}, {Nr: X, Action: guc.Allow, Source: "session"}},
 		},
 	}
 	for _, tt := range tests {
@@ -176,36 +198,36 @@ func TestBuildGlobal(t *testing.T) {
 		{
 			name:  "allow default adds nothing",
 			level: globalLevel("allow", "", "", "ptrace", ""),
-			want: &hooks.Filter{Default: hooks.Decision{guc.Allow, g}, Rules: map[int32]hooks.Decision{
-				101: {guc.Error, g},
+			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: g}, Rules: map[int32]hooks.Decision{
+				101: {Action: guc.Error, Source: g},
 			}},
 		},
 		{
 			name:  "error default allows the needs",
 			level: globalLevel("error", "read", "", "", ""),
-			want: &hooks.Filter{Default: hooks.Decision{guc.Error, g}, Rules: map[int32]hooks.Decision{
-				0: {guc.Allow, g}, 56: {self, s}, 61: {self, s}, 62: {self, s}, 202: {self, s},
+			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: g}, Rules: map[int32]hooks.Decision{
+				0: {Action: guc.Allow, Source: g}, 56: {Action: self, Source: s}, 61: {Action: self, Source: s}, 62: {Action: self, Source: s}, 202: {Action: self, Source: s},
 			}},
 		},
 		{
 			name:  "log default allows the needs",
 			level: globalLevel("log", "", "", "", "ptrace"),
-			want: &hooks.Filter{Default: hooks.Decision{guc.Log, g}, Rules: map[int32]hooks.Decision{
-				101: {guc.Kill, g}, 56: {self, s}, 61: {self, s}, 62: {self, s}, 202: {self, s},
+			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Log, Source: g}, Rules: map[int32]hooks.Decision{
+				101: {Action: guc.Kill, Source: g}, 56: {Action: self, Source: s}, 61: {Action: self, Source: s}, 62: {Action: self, Source: s}, 202: {Action: self, Source: s},
 			}},
 		},
 		{
 			name:  "needs in allow and log lists are left alone",
 			level: globalLevel("kill", "wait4", "futex", "", ""),
-			want: &hooks.Filter{Default: hooks.Decision{guc.Kill, g}, Rules: map[int32]hooks.Decision{
-				61: {guc.Allow, g}, 202: {guc.Log, g}, 56: {self, s}, 62: {self, s},
+			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Kill, Source: g}, Rules: map[int32]hooks.Decision{
+				61: {Action: guc.Allow, Source: g}, 202: {Action: guc.Log, Source: g}, 56: {Action: self, Source: s}, 62: {Action: self, Source: s},
 			}},
 		},
 		{
 			name:  "needs denied by a list are kept with a warning",
 			level: globalLevel("error", "", "", "kill", "CLONE"),
-			want: &hooks.Filter{Default: hooks.Decision{guc.Error, g}, Rules: map[int32]hooks.Decision{
-				56: {guc.Kill, g}, 62: {guc.Error, g}, 61: {self, s}, 202: {self, s},
+			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: g}, Rules: map[int32]hooks.Decision{
+				56: {Action: guc.Kill, Source: g}, 62: {Action: guc.Error, Source: g}, 61: {Action: self, Source: s}, 202: {Action: self, Source: s},
 			}},
 			warnings: []string{
 				`parameter "` + gKill + `" denies syscall "clone"`,
@@ -215,8 +237,8 @@ func TestBuildGlobal(t *testing.T) {
 		{
 			name:  "denied need under an allow default",
 			level: globalLevel("allow", "", "", "", "futex"),
-			want: &hooks.Filter{Default: hooks.Decision{guc.Allow, g}, Rules: map[int32]hooks.Decision{
-				202: {guc.Kill, g},
+			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: g}, Rules: map[int32]hooks.Decision{
+				202: {Action: guc.Kill, Source: g},
 			}},
 			warnings: []string{`parameter "` + gKill + `" denies syscall "futex"`},
 		},

@@ -38,9 +38,49 @@ func (t *Table) Name(nr int32) string {
 	return name
 }
 
-// Names lists every name of the table, sorted: the C layer validates list
-// settings against it at reload, without Go.
+// otherArches are the architectures whose syscall names are accepted, and
+// skipped with a warning, on another one.
+var otherArches = []seccomp.ScmpArch{
+	seccomp.ArchX86, seccomp.ArchAMD64, seccomp.ArchX32, seccomp.ArchARM,
+	seccomp.ArchARM64, seccomp.ArchPPC64LE, seccomp.ArchPPC64, seccomp.ArchS390X,
+	seccomp.ArchMIPS, seccomp.ArchMIPS64, seccomp.ArchRISCV64,
+}
+
+// Foreign implements guc.Resolver.
+func (t *Table) Foreign(name string) bool {
+	for _, a := range otherArches {
+		if nr, err := seccomp.GetSyscallFromNameByArch(name, a); err == nil && nr >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Names implements guc.Resolver: the native names and those of the 32-bit
+// x86 and ARM tables, which hold most of the legacy names people type.
 func (t *Table) Names() []string {
+	seen := map[string]bool{}
+	for _, n := range t.NativeNames() {
+		seen[n] = true
+	}
+	for _, a := range []seccomp.ScmpArch{seccomp.ArchX86, seccomp.ArchARM} {
+		for nr := int32(0); nr < maxSyscallNr; nr++ {
+			if n, err := seccomp.ScmpSyscall(nr).GetNameByArch(a); err == nil {
+				seen[n] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NativeNames lists every name of the native table, sorted: the C layer
+// validates list settings against it at reload, without Go.
+func (t *Table) NativeNames() []string {
 	var out []string
 	for nr := int32(0); nr < maxSyscallNr; nr++ {
 		if name := t.Name(nr); name != "" {
@@ -48,6 +88,35 @@ func (t *Table) Names() []string {
 				out = append(out, name)
 			}
 		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// numberRanges are where architectures put their syscall numbers: most from
+// 0, MIPS o32, n64 and n32 from 4000, 5000 and 6000, x32 with bit 30 set.
+var numberRanges = [][2]int32{{0, maxSyscallNr}, {4000, 7000}, {0x40000000, 0x40000000 + maxSyscallNr}}
+
+// AllNames lists the names of every architecture pgseccomp knows, sorted.
+// It scans a few thousand numbers per architecture, so only the start
+// request asks for it.
+func (t *Table) AllNames() []string {
+	seen := map[string]bool{}
+	for _, n := range t.NativeNames() {
+		seen[n] = true
+	}
+	for _, a := range otherArches {
+		for _, r := range numberRanges {
+			for nr := r[0]; nr < r[1]; nr++ {
+				if n, err := seccomp.ScmpSyscall(nr).GetNameByArch(a); err == nil {
+					seen[n] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
 	}
 	sort.Strings(out)
 	return out

@@ -1,0 +1,124 @@
+package hooks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+)
+
+// Issue is one weakness or surprise of the settings, for seccomp_lint().
+type Issue struct {
+	Context string // "global" or "session"
+	Setting string
+	Syscall string // "" when it concerns no single syscall
+	Text    string
+}
+
+// Lint lists what a DBA should know about the global and one target's
+// session settings: siblings an allow list misses, rules that families
+// extend, restrictions a session cannot lift, kill in a backend, skipped
+// syscalls of other architectures.
+func Lint(g *Global, s *Session, r guc.Resolver) []Issue {
+	var out []Issue
+	out = append(out, levelIssues("global", g.Policy, r)...)
+	if g.Policy.Default == guc.Allow && len(g.Policy.Rules) > 0 {
+		out = append(out, Issue{"global", g.Policy.DefaultSetting, "",
+			"The default is allow: syscalls the lists do not name, including those of newer kernels, are allowed. An allow list with default error is stricter."})
+	}
+	for _, w := range g.Warnings {
+		out = append(out, Issue{"global", "", "", w.Message})
+	}
+	if s == nil {
+		return out
+	}
+	sess := s.Policy
+	out = append(out, levelIssues("session", sess, r)...)
+	for _, nr := range sess.Numbers() {
+		rule := sess.Rules[nr]
+		if global := g.Filter.Decide(nr); global.Action > rule.Action && rule.ImpliedBy == "" {
+			out = append(out, Issue{"session", rule.Setting, rule.Name, fmt.Sprintf(
+				"The session gives %s the action %s, but the global filter %s: a session cannot lift a global restriction.",
+				rule.Name, rule.Action, verb(global.Action))})
+		}
+	}
+	if setting, ok := killSetting(sess); ok {
+		out = append(out, Issue{"session", setting, "",
+			"kill in a client backend kills it with SIGSYS, and PostgreSQL then restarts every session of the cluster. error is gentler."})
+	}
+	for _, w := range sess.Warnings {
+		out = append(out, Issue{"session", "", "", w.Message})
+	}
+	return out
+}
+
+func levelIssues(context string, p *guc.Policy, r guc.Resolver) []Issue {
+	var out []Issue
+	for _, nr := range p.Numbers() {
+		rule := p.Rules[nr]
+		switch {
+		case rule.ImpliedBy == "clone" && rule.Name == "clone3":
+			out = append(out, Issue{context, rule.Setting, "clone3",
+				"clone3 fails with ENOSYS so that glibc falls back to clone, which the filter can inspect."})
+		case rule.ImpliedBy != "":
+			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
+				"%s gets the action %s too, because %s does the same through another entry point.",
+				rule.Name, rule.Action, rule.ImpliedBy)})
+		case rule.Action == guc.Allow:
+			var missed []string
+			for _, sib := range guc.Siblings(rule.Name) {
+				if snr, ok := r.Number(sib); ok && p.Default != guc.Allow {
+					if _, named := p.Rules[snr]; !named {
+						missed = append(missed, sib)
+					}
+				}
+			}
+			if len(missed) > 0 {
+				sort.Strings(missed)
+				text := fmt.Sprintf("%s is allowed, but not %s, which the default %s.",
+					rule.Name, strings.Join(missed, ", "), verb(p.Default))
+				if p.Default >= guc.Error {
+					text += " Programs that use the other entry point fail."
+				}
+				out = append(out, Issue{context, rule.Setting, rule.Name, text})
+			}
+		}
+	}
+	return out
+}
+
+// killSetting names the setting that makes a level kill, if any does.
+func killSetting(p *guc.Policy) (string, bool) {
+	if p.Default == guc.Kill {
+		return p.DefaultSetting, true
+	}
+	for _, nr := range p.Numbers() {
+		if r := p.Rules[nr]; r.Action == guc.Kill {
+			return r.Setting, true
+		}
+	}
+	return "", false
+}
+
+func verb(a guc.Action) string {
+	switch a {
+	case guc.Log:
+		return "logs"
+	case guc.Error:
+		return "denies"
+	case guc.Kill:
+		return "kills"
+	}
+	return "allows"
+}
+
+// FormatIssues renders issues as the C layer reads them: one line each,
+// "context TAB setting TAB syscall TAB text".
+func FormatIssues(issues []Issue) string {
+	var b strings.Builder
+	for _, i := range issues {
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\n", i.Context, i.Setting, i.Syscall, i.Text)
+	}
+	return b.String()
+}

@@ -1,0 +1,114 @@
+# The policy language on a real server: numbers, @groups, per-rule errno,
+# syscalls of other architectures, families, suggestions for typos, the
+# lint and group listings, and the 1.0 to 1.1 upgrade.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('policy_syntax');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+# 80 is chdir on x86_64; stat64 exists on i386 and ARM, not here.
+pgseccomp.session_syscall_error = 'readlink:EPERM, 80, \@clock'
+pgseccomp.session_syscall_kill = 'stat64'
+include_if_exists = 'session.conf'
+});
+$node->start;
+ok($node->log_contains(qr/WARNING:  parameter "pgseccomp.session_syscall_kill" names syscall "stat64", which this architecture does not have\n.*DETAIL:  It is skipped\./),
+	'a syscall of another architecture is skipped with a warning');
+
+my $tsdir = $node->basedir . '/ts';
+mkdir($tsdir) or die "mkdir $tsdir: $!";
+$node->safe_psql('postgres', qq{
+CREATE EXTENSION pgseccomp VERSION '1.0';
+CREATE TABLESPACE ts LOCATION '$tsdir';
+});
+my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+my $rows = "SELECT string_agg(syscall || ' ' || filter_action, ', ' ORDER BY syscallnum)"
+  . " FROM seccomp_filter() WHERE context = 'session' AND syscall IN (%s)";
+
+# The 1.0 script is the original's; 1.1 adds the listings.
+my ($ret, $out, $err) = $node->psql('postgres', 'SELECT count(*) FROM seccomp_groups()');
+like($err, qr/function seccomp_groups\(\) does not exist/, 'version 1.0 has no seccomp_groups()');
+$node->safe_psql('postgres', "ALTER EXTENSION pgseccomp UPDATE TO '1.1'");
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'pgseccomp'"),
+	'1.1', 'the extension updates to 1.1');
+
+is($node->safe_psql('postgres', sprintf($rows, "'chdir', 'readlink', 'readlinkat', 'stat64'")),
+	'chdir session->error, readlink session->error:EPERM, readlinkat session->error:EPERM',
+	'a number is shown by name, an errno per rule, a sibling follows, a foreign name is left out');
+($ret, $out, $err) = $node->psql('postgres', $readlink);
+like($err, qr/could not read symbolic link .*: Operation not permitted/,
+	'readlink:EPERM really returns EPERM');
+
+# A group expands to its members on this architecture.
+my $clock = $node->safe_psql('postgres',
+	"SELECT string_agg(syscall, ',' ORDER BY syscall) FROM seccomp_groups() WHERE \"group\" = '\@clock'");
+like($clock, qr/\bsettimeofday\b/, 'seccomp_groups() lists the members of @clock');
+my $members = $node->safe_psql('postgres', "SELECT string_agg(syscall || ' session->error', ', ' ORDER BY syscallnum)"
+	  . " FROM seccomp_groups() WHERE \"group\" = '\@clock'");
+is($node->safe_psql('postgres', sprintf($rows, join(',', map { "'$_'" } split(/,/, $clock)))),
+	$members, 'every member of @clock is denied');
+
+# The lint says what the settings imply.
+my $lint = $node->safe_psql('postgres', "SELECT string_agg(coalesce(syscall, '-') || ': ' || issue, E'\\n') FROM seccomp_lint()");
+like($lint, qr/readlinkat: readlinkat gets the action error too, because readlink does the same/,
+	'seccomp_lint() reports the sibling a family adds');
+like($lint, qr/stat64", which this architecture does not have/, 'seccomp_lint() reports the skipped syscall');
+
+# A client filter takes the same syntax; on a tie of actions the newest
+# filter's errno is what the kernel returns.
+my $s = $node->background_psql('postgres', on_error_stop => 0);
+is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'readlink:ENOSYS', NULL)"), 'OK',
+	'set_client_filter with an errno');
+$s->query($readlink);
+like($s->{stderr}, qr/could not read symbolic link .*: Function not implemented/,
+	'the client filter\'s errno is returned');
+$s->{stderr} = '';
+is($s->query_safe(sprintf($rows, "'readlink'")), 'readlink client->error:ENOSYS',
+	'seccomp_filter() shows the client rule and its errno');
+$s->query("SELECT set_client_filter(NULL, NULL, NULL, 'getppid,stat64', NULL)");
+like($s->{stderr}, qr/WARNING:  parameter "error_list" names syscall "stat64", which this architecture does not have/,
+	'set_client_filter warns about a syscall of another architecture');
+$s->{stderr} = '';
+$s->query("SELECT set_client_filter(NULL, NULL, NULL, 'getpid:EPRM', NULL)");
+like($s->{stderr}, qr/ERROR:  invalid value for parameter "error_list"\nDETAIL:  Errno "EPRM" is unknown\.\nHINT:  Did you mean "EPERM"\?/,
+	'an errno typo gets a suggestion');
+$s->{stderr} = '';
+$s->query("SELECT set_client_filter(NULL, 'getpid:EPERM', NULL, NULL, NULL)");
+like($s->{stderr}, qr/ERROR:  invalid value for parameter "allow_list"\nDETAIL:  Only error lists take an errno/,
+	'an errno outside an error list is refused');
+$s->{stderr} = '';
+$s->quit;
+
+# At reload, PostgreSQL's own check (in C, without Go) gives the same
+# messages and keeps the old value.
+my @reload = (
+	[ "pgseccomp.session_syscall_log = 'readlnk'",
+		qr/invalid value for parameter "pgseccomp.session_syscall_log": "readlnk"\n.*DETAIL:  Syscall "readlnk" is unknown\.\n.*HINT:  Did you mean "readlink"\?/ ],
+	[ "pgseccomp.session_syscall_error = 'readlink:EPRM'",
+		qr/invalid value for parameter "pgseccomp.session_syscall_error": "readlink:EPRM"\n.*DETAIL:  Errno "EPRM" is unknown\.\n.*HINT:  Did you mean "EPERM"\?/ ],
+	[ "pgseccomp.session_syscall_allow = 'readlink:EPERM'",
+		qr/invalid value for parameter "pgseccomp.session_syscall_allow": "readlink:EPERM"\n.*DETAIL:  Only error lists take an errno/ ],
+	[ "pgseccomp.session_syscall_kill = '\@clok'",
+		qr/invalid value for parameter "pgseccomp.session_syscall_kill": "\@clok"\n.*DETAIL:  Group "\@clok" is unknown\.\n.*HINT:  Did you mean "\@clock"\?/ ],);
+foreach my $case (@reload)
+{
+	my ($setting, $expected) = @$case;
+	my $offset = -s $node->logfile;
+	open(my $fh, '>', $node->data_dir . '/session.conf') or die $!;
+	print $fh "$setting\n";
+	close($fh);
+	$node->reload;
+	$node->wait_for_log($expected, $offset);
+	pass("reload of $setting is refused with the setting, the token and a suggestion");
+}
+is($node->safe_psql('postgres', sprintf($rows, "'chdir', 'readlink'")),
+	'chdir session->error, readlink session->error:EPERM', 'the old values stay');
+
+$node->stop;
+done_testing();
