@@ -41,9 +41,16 @@ func BuildGlobal(l guc.Level, r guc.Resolver, needs []string) (*Global, error) {
 			continue // not on this architecture
 		}
 		if rule, named := pol.Rules[nr]; named {
-			if rule.Action >= guc.Error {
+			switch {
+			case rule.ImpliedBy == "clone" && name == "clone3":
+				// ENOSYS: glibc falls back to clone, which is enough.
+			case rule.Action >= guc.Error:
+				how := ""
+				if rule.ImpliedBy != "" {
+					how = fmt.Sprintf(" (as a sibling of \"%s\")", rule.ImpliedBy)
+				}
 				g.Warnings = append(g.Warnings, Warning{
-					Message: fmt.Sprintf("parameter \"%s\" denies syscall \"%s\", which pgseccomp needs after start", rule.Setting, name),
+					Message: fmt.Sprintf("parameter \"%s\" denies syscall \"%s\"%s, which pgseccomp needs after start", rule.Setting, name, how),
 					Detail:  "Session filters cannot be rebuilt after a reload, and set_client_filter will fail.",
 				})
 			}

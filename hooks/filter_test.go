@@ -456,3 +456,35 @@ func TestCompileStartOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildGlobalNeedsAndFamilies: a family's ENOSYS for clone3 is no
+// denial of what the helper needs (glibc falls back to clone), but a
+// sibling's denial is, and says whose sibling it is.
+func TestBuildGlobalNeedsAndFamilies(t *testing.T) {
+	tests := []struct {
+		name string
+		deny string // the global error list
+		want string // a substring of the only warning, or "" for none
+	}{
+		{name: "clone3 by default", deny: ""},
+		{name: "sibling of a denied syscall", deny: "open", want: `denies syscall "openat" (as a sibling of "open")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := guc.DefaultGlobal()
+			l.Default.Raw = "error"
+			l.Lists[guc.Error].Raw = tt.deny
+			g, err := hooks.BuildGlobal(l, hooks.NativeTable(), hooks.SelfNeeds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range g.Warnings {
+				got = append(got, w.Message)
+			}
+			if tt.want == "" && len(got) > 0 || tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)) {
+				t.Errorf("warnings = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
