@@ -7,7 +7,8 @@ OBJS = c/pgseccomp.o c/settings.o c/helper.o c/install.o c/cache.o \
 PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
 
 EXTENSION = pgseccomp
-DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.1.sql sql/pgseccomp--1.0--1.1.sql
+# CREATE EXTENSION runs 1.0, then the update to 1.1.
+DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.0--1.1.sql
 
 PG_CONFIG ?= pg_config
 GO ?= go

@@ -3,42 +3,15 @@ package guc_test
 import (
 	"errors"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/pgseccomp/pgseccomp/guc"
+	"github.com/pgseccomp/pgseccomp/guc/guctest"
 )
 
-// table is a Resolver over a fixed map, so that these tests do not depend
-// on libseccomp or the architecture.
-type table map[string]int32
-
-func (t table) Number(name string) (int32, bool) {
-	nr, ok := t[name]
-	return nr, ok
-}
-
-func (t table) Name(nr int32) string {
-	for name, n := range t {
-		if n == nr {
-			return name
-		}
-	}
-	return ""
-}
-
-// Foreign: "stat64" stands for a syscall only other architectures have.
-func (t table) Foreign(name string) bool { return name == "stat64" }
-
-func (t table) Names() []string {
-	names := []string{"stat64"}
-	for name := range t {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+// table is a Resolver over a fixed map.
+type table = guctest.Table
 
 var testTable = table{
 	"read":     0,

@@ -4,43 +4,16 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/pgseccomp/pgseccomp/guc"
+	"github.com/pgseccomp/pgseccomp/guc/guctest"
 	"github.com/pgseccomp/pgseccomp/hooks"
 )
 
-// table is a Resolver over a fixed map (x86_64 numbers, though nothing here
-// depends on that).
-type table map[string]int32
-
-func (t table) Number(name string) (int32, bool) {
-	nr, ok := t[name]
-	return nr, ok
-}
-
-func (t table) Name(nr int32) string {
-	for name, n := range t {
-		if n == nr {
-			return name
-		}
-	}
-	return ""
-}
-
-// Foreign: "stat64" stands for a syscall only other architectures have.
-func (t table) Foreign(name string) bool { return name == "stat64" }
-
-func (t table) Names() []string {
-	names := []string{"stat64"}
-	for name := range t {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+// table is a Resolver over a fixed map.
+type table = guctest.Table
 
 var testTable = table{
 	"read": 0, "write": 1, "close": 3, "clone": 56, "wait4": 61, "kill": 62,

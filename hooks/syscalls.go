@@ -59,14 +59,22 @@ func (t *Table) Foreign(name string) bool {
 // Names implements guc.Resolver: the native names and those of the 32-bit
 // x86 and ARM tables, which hold most of the legacy names people type.
 func (t *Table) Names() []string {
+	return t.namesOf([]seccomp.ScmpArch{seccomp.ArchX86, seccomp.ArchARM}, numberRanges[:1])
+}
+
+// namesOf lists the native names and those the given architectures have
+// in the given number ranges, sorted.
+func (t *Table) namesOf(arches []seccomp.ScmpArch, ranges [][2]int32) []string {
 	seen := map[string]bool{}
 	for _, n := range t.NativeNames() {
 		seen[n] = true
 	}
-	for _, a := range []seccomp.ScmpArch{seccomp.ArchX86, seccomp.ArchARM} {
-		for nr := int32(0); nr < maxSyscallNr; nr++ {
-			if n, err := seccomp.ScmpSyscall(nr).GetNameByArch(a); err == nil {
-				seen[n] = true
+	for _, a := range arches {
+		for _, r := range ranges {
+			for nr := r[0]; nr < r[1]; nr++ {
+				if n, err := seccomp.ScmpSyscall(nr).GetNameByArch(a); err == nil {
+					seen[n] = true
+				}
 			}
 		}
 	}
@@ -100,24 +108,4 @@ var numberRanges = [][2]int32{{0, maxSyscallNr}, {4000, 7000}, {0x40000000, 0x40
 // AllNames lists the names of every architecture pgseccomp knows, sorted.
 // It scans a few thousand numbers per architecture, so only the start
 // request asks for it.
-func (t *Table) AllNames() []string {
-	seen := map[string]bool{}
-	for _, n := range t.NativeNames() {
-		seen[n] = true
-	}
-	for _, a := range otherArches {
-		for _, r := range numberRanges {
-			for nr := r[0]; nr < r[1]; nr++ {
-				if n, err := seccomp.ScmpSyscall(nr).GetNameByArch(a); err == nil {
-					seen[n] = true
-				}
-			}
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func (t *Table) AllNames() []string { return t.namesOf(otherArches, numberRanges) }
