@@ -15,6 +15,12 @@ pgseccomp.enabled = on
 # 80 is chdir on x86_64; stat64 exists on i386 and ARM, not here.
 pgseccomp.session_syscall_error = 'readlink:EPERM, 80, \@clock'
 pgseccomp.session_syscall_kill = 'stat64'
+# A role confined to the measured group: everything else fails.
+pgseccomp.session_roles = 'regress_grouped'
+session_syscall_default.regress_grouped = 'error'
+session_syscall_allow.regress_grouped = '\@postgres-backend, seccomp'
+session_syscall_error.regress_grouped = ''
+session_syscall_kill.regress_grouped = ''
 include_if_exists = 'session.conf'
 });
 $node->start;
@@ -44,6 +50,22 @@ is($node->safe_psql('postgres', sprintf($rows, "'chdir', 'readlink', 'readlinkat
 ($ret, $out, $err) = $node->psql('postgres', $readlink);
 like($err, qr/could not read symbolic link .*: Operation not permitted/,
 	'readlink:EPERM really returns EPERM');
+
+# @postgres-backend, measured on a real server, carries ordinary SQL work.
+$node->safe_psql('postgres', 'CREATE ROLE regress_grouped LOGIN SUPERUSER');
+is($node->safe_psql('postgres', q{
+CREATE TABLE grouped AS SELECT g, md5(g::text) AS m FROM generate_series(1, 20000) g;
+CREATE INDEX ON grouped (m);
+SET work_mem = '64kB';
+SELECT count(*) FROM (SELECT m FROM grouped ORDER BY m DESC) s;
+UPDATE grouped SET m = upper(m) WHERE g % 7 = 0;
+VACUUM ANALYZE grouped;
+SELECT count(*) FROM grouped WHERE m LIKE 'A%';
+DROP TABLE grouped;
+SELECT filter_action FROM seccomp_filter() WHERE context = 'session' AND syscall = '<default>';
+}, extra_params => [ '-U', 'regress_grouped' ]),
+	"20000\n" . $node->safe_psql('postgres', "SELECT count(*) FROM generate_series(1, 20000) g WHERE upper(md5(g::text)) LIKE 'A%' AND g % 7 = 0 OR (g % 7 <> 0 AND md5(g::text) LIKE 'A%')") . "\nsession->error",
+	'a session confined to @postgres-backend sorts, writes, indexes and vacuums');
 
 # A group expands to its members on this architecture.
 my $clock = $node->safe_psql('postgres',
