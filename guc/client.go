@@ -40,11 +40,13 @@ func ClientSpec(c Client, session *Policy) Spec {
 	return s
 }
 
-// decided lists the syscalls a policy names with action a.
+// decided lists the syscalls a policy names with action a. Rules that
+// families implied are left out: the client level implies them again from
+// what it inherits, and counting them as named would let them imply more.
 func decided(p *Policy, a Action) []Syscall {
 	var out []Syscall
 	for _, nr := range p.Numbers() {
-		if r := p.Rules[nr]; r.Action == a {
+		if r := p.Rules[nr]; r.Action == a && r.ImpliedBy == "" {
 			out = append(out, Syscall{Name: r.Name, Nr: nr, Errno: r.Errno})
 		}
 	}

@@ -20,6 +20,10 @@ var errnoByName = func() map[string]syscall.Errno {
 			m[name] = e
 		}
 	}
+	// Aliases: ErrnoName gives one name per number.
+	m["EOPNOTSUPP"] = unix.EOPNOTSUPP
+	m["EWOULDBLOCK"] = unix.EWOULDBLOCK
+	m["EDEADLOCK"] = unix.EDEADLOCK
 	return m
 }()
 

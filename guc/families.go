@@ -107,7 +107,10 @@ func cohere(p *Policy, r Resolver) {
 	}
 	clone, setting := p.Default, p.DefaultSetting
 	if rule, ok := p.Rules[c]; ok {
-		clone, setting = rule.Action, rule.Setting
+		clone = rule.Action
+		if clone >= Error {
+			setting = rule.Setting // else the default is what denies clone3
+		}
 	}
 	if clone >= Error || p.Default >= Error {
 		p.Rules[c3] = Rule{Action: Error, Errno: syscall.ENOSYS, Setting: setting,

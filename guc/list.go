@@ -106,6 +106,7 @@ func ParseList(v Value, a Action, r Resolver) ([]Syscall, []Warning, error) {
 	var warnings []Warning
 	for _, item := range items {
 		target, errnoName, hasErrno := strings.Cut(item, ":")
+		target, errnoName = strings.TrimSpace(target), strings.TrimSpace(errnoName)
 		var errno syscall.Errno
 		switch {
 		case target == Inherit:
@@ -315,6 +316,16 @@ func Compile(s Spec, global *GlobalLists, r Resolver) (*Policy, error) {
 				// Two inherited lists disagree: the stricter one wins,
 				// so that inheriting never loosens.
 				if a > prev.Action {
+					p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name}
+				}
+			case l.Rank == ranks[c.Nr] && prev.Action == a && prev.Errno != c.Errno:
+				// "@group, name:ERRNO" gives one member its own errno;
+				// two different errnos for one syscall are ambiguous.
+				if prev.Errno != 0 && c.Errno != 0 {
+					return nil, invalid(l.Value.Name, c.Name, fmt.Sprintf(
+						"Syscall \"%s\" is listed twice with different errnos.", c.Name))
+				}
+				if c.Errno != 0 {
 					p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name}
 				}
 			case l.Rank == ranks[c.Nr] && prev.Action != a:

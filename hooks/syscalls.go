@@ -46,8 +46,11 @@ var otherArches = []seccomp.ScmpArch{
 	seccomp.ArchMIPS, seccomp.ArchMIPS64, seccomp.ArchRISCV64,
 }
 
-// Foreign implements guc.Resolver.
+// Foreign implements guc.Resolver: only other architectures have it.
 func (t *Table) Foreign(name string) bool {
+	if _, native := t.Number(name); native {
+		return false
+	}
 	for _, a := range otherArches {
 		if nr, err := seccomp.GetSyscallFromNameByArch(name, a); err == nil && nr >= 0 {
 			return true

@@ -1,0 +1,359 @@
+package guc_test
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+)
+
+// syntaxTable extends testTable with the names the list syntax and family
+// tests need (x86_64 numbers, though nothing here depends on that). It
+// still lacks the family members openat2, creat and every *64 name, so
+// that missing siblings can be seen to be ignored.
+var syntaxTable = func() table {
+	t := table{}
+	for name, nr := range testTable {
+		t[name] = nr
+	}
+	for name, nr := range map[string]int32{
+		"stat":       4,
+		"lstat":      6,
+		"fork":       57,
+		"vfork":      58,
+		"chdir":      80,
+		"rmdir":      84,
+		"unlink":     87,
+		"openat":     257,
+		"newfstatat": 262,
+		"unlinkat":   263,
+		"readlinkat": 267,
+		"statx":      332,
+		"clone3":     435,
+	} {
+		t[name] = nr
+	}
+	return t
+}()
+
+// withGroupHalf returns a copy of base that knows every other member of
+// group (the first, the third, ...) under a fresh number and none of the
+// others, and the members it knows, in GroupMembers' order. It fails the
+// test if the group is missing or too small to be split.
+func withGroupHalf(t *testing.T, base table, group string) (table, []string) {
+	t.Helper()
+	members, ok := guc.GroupMembers(group)
+	if !ok {
+		t.Fatalf("group %s is not defined", group)
+	}
+	if len(members) < 2 {
+		t.Fatalf("group %s has %d members, want at least 2", group, len(members))
+	}
+	out := table{}
+	for name, nr := range base {
+		out[name] = nr
+	}
+	var known []string
+	for i, m := range members {
+		if i%2 == 0 {
+			if _, ok := out[m]; !ok {
+				out[m] = int32(1000 + i)
+			}
+			known = append(known, m)
+		} else {
+			delete(out, m)
+		}
+	}
+	return out, known
+}
+
+func TestParseListSyntax(t *testing.T) {
+	const (
+		sAllow = "pgseccomp.session_syscall_allow"
+		sLog   = "pgseccomp.session_syscall_log"
+		sError = "pgseccomp.session_syscall_error"
+		sKill  = "pgseccomp.session_syscall_kill"
+	)
+	settingOf := map[guc.Action]string{guc.Allow: sAllow, guc.Log: sLog, guc.Error: sError, guc.Kill: sKill}
+	tests := []struct {
+		name     string
+		action   guc.Action
+		raw      string
+		want     []guc.Syscall
+		warnings []string // each warning's Message must contain its syscall's quoted name
+		err      *wantErr
+		hint     string // the exact Hint of the error
+		noHint   bool   // the error must have no Hint
+	}{
+		// Native numbers.
+		{name: "number", raw: "80", want: []guc.Syscall{{Name: "chdir", Nr: 80}}},
+		{name: "number zero", raw: "0", want: []guc.Syscall{{Name: "read", Nr: 0}}},
+		{name: "numbers and names", raw: " read , 80,WRITE", want: []guc.Syscall{
+			{Name: "read", Nr: 0}, {Name: "chdir", Nr: 80}, {Name: "write", Nr: 1}}},
+		{name: "quoted number", raw: `"89"`, want: []guc.Syscall{{Name: "readlink", Nr: 89}}},
+		{name: "number with errno", action: guc.Error, raw: "80:EPERM",
+			want: []guc.Syscall{{Name: "chdir", Nr: 80, Errno: syscall.EPERM}}},
+		{name: "unknown number", raw: "99999",
+			err: &wantErr{setting: sAllow, token: "99999", detail: "There is no syscall number 99999"}},
+		{name: "unknown number after a known one", raw: "read,99999",
+			err: &wantErr{setting: sAllow, token: "99999", detail: "There is no syscall number 99999"}},
+		{name: "number beyond int32", raw: "99999999999",
+			err: &wantErr{setting: sAllow, token: "99999999999", detail: "There is no syscall number 99999999999"}},
+		{name: "negative number is a name", raw: "-1",
+			err: &wantErr{setting: sAllow, token: "-1", detail: `Syscall "-1" is unknown`}, noHint: true},
+
+		// Groups (the expansion itself is TestParseListGroups').
+		{name: "unknown group near another", raw: "@mout",
+			err:  &wantErr{setting: sAllow, token: "@mout", detail: `Group "@mout" is unknown`},
+			hint: `Did you mean "@mount"?`},
+		{name: "unknown group in a kill list", action: guc.Kill, raw: "read,@MOUT",
+			err:  &wantErr{setting: sKill, token: "@mout", detail: `Group "@mout" is unknown`},
+			hint: `Did you mean "@mount"?`},
+		{name: "unknown group far from all", raw: "@zzzzzzzz",
+			err: &wantErr{setting: sAllow, token: "@zzzzzzzz", detail: `Group "@zzzzzzzz" is unknown`}, noHint: true},
+		{name: "lone at sign", raw: "@",
+			err: &wantErr{setting: sAllow, token: "@", detail: `Group "@" is unknown`}, noHint: true},
+
+		// Errnos in error lists.
+		{name: "errno", action: guc.Error, raw: "readlink:EPERM",
+			want: []guc.Syscall{{Name: "readlink", Nr: 89, Errno: syscall.EPERM}}},
+		{name: "errno lower case", action: guc.Error, raw: "readlink:eperm",
+			want: []guc.Syscall{{Name: "readlink", Nr: 89, Errno: syscall.EPERM}}},
+		{name: "errno mixed case", action: guc.Error, raw: "readlink:EnoSys",
+			want: []guc.Syscall{{Name: "readlink", Nr: 89, Errno: syscall.ENOSYS}}},
+		{name: "errno quoted", action: guc.Error, raw: `"readlink:ENOENT"`,
+			want: []guc.Syscall{{Name: "readlink", Nr: 89, Errno: syscall.ENOENT}}},
+		{name: "errno quoted lower case", action: guc.Error, raw: `"readlink:enoent"`,
+			want: []guc.Syscall{{Name: "readlink", Nr: 89, Errno: syscall.ENOENT}}},
+		{name: "explicit default errno is kept", action: guc.Error, raw: "readlink:EACCES",
+			want: []guc.Syscall{{Name: "readlink", Nr: 89, Errno: syscall.EACCES}}},
+		{name: "errno per item", action: guc.Error, raw: "read:EPERM, write ,CLOSE:ENOENT",
+			want: []guc.Syscall{{Name: "read", Nr: 0, Errno: syscall.EPERM}, {Name: "write", Nr: 1},
+				{Name: "close", Nr: 3, Errno: syscall.ENOENT}}},
+		{name: "error list without errnos", action: guc.Error, raw: "read,write",
+			want: []guc.Syscall{{Name: "read", Nr: 0}, {Name: "write", Nr: 1}}},
+		{name: "errno in an allow list", action: guc.Allow, raw: "read,readlink:EPERM",
+			err: &wantErr{setting: sAllow, token: "readlink:eperm", detail: "Only error lists take an errno"}},
+		{name: "errno in a log list", action: guc.Log, raw: "readlink:EPERM",
+			err: &wantErr{setting: sLog, token: "readlink:eperm", detail: "Only error lists take an errno"}},
+		{name: "errno in a kill list", action: guc.Kill, raw: "readlink:EPERM",
+			err: &wantErr{setting: sKill, token: "readlink:eperm", detail: "Only error lists take an errno"}},
+		{name: "bad errno in an allow list", action: guc.Allow, raw: "readlink:EPRM",
+			err: &wantErr{setting: sAllow, token: "readlink:eprm", detail: "Only error lists take an errno"}},
+		{name: "unknown errno near another", action: guc.Error, raw: "readlink:EPRM",
+			err:  &wantErr{setting: sError, token: "EPRM", detail: `Errno "EPRM" is unknown`},
+			hint: `Did you mean "EPERM"?`},
+		{name: "unknown errno far from all", action: guc.Error, raw: "readlink:ENOTANERRNO",
+			err:  &wantErr{setting: sError, token: "ENOTANERRNO", detail: `Errno "ENOTANERRNO" is unknown`},
+			hint: "Use a symbolic name such as EPERM or ENOSYS; numbers differ between architectures."},
+		{name: "numeric errno", action: guc.Error, raw: "readlink:13",
+			err:  &wantErr{setting: sError, token: "13", detail: `Errno "13" is unknown`},
+			hint: "Use a symbolic name such as EPERM or ENOSYS; numbers differ between architectures."},
+		{name: "empty errno", action: guc.Error, raw: "readlink:",
+			err: &wantErr{setting: sError, token: "", detail: `Errno "" is unknown`, hint: true}},
+		{name: "two errnos", action: guc.Error, raw: "readlink:EPERM:EPERM",
+			err: &wantErr{setting: sError, token: "EPERM:EPERM", detail: `Errno "EPERM:EPERM" is unknown`, hint: true}},
+		{name: "errno without a syscall", action: guc.Error, raw: ":EPERM",
+			err: &wantErr{setting: sError, detail: `Syscall "" is unknown`}, noHint: true},
+		{name: "errno on an unknown syscall", action: guc.Error, raw: "readlnk:EPERM",
+			err:  &wantErr{setting: sError, token: "readlnk", detail: `Syscall "readlnk" is unknown`},
+			hint: `Did you mean "readlink"?`},
+		{name: "star with errno", action: guc.Error, raw: "*:EPERM",
+			err: &wantErr{setting: sError, detail: "must be the whole value"}},
+
+		// Names only other architectures have.
+		{name: "foreign name skipped", raw: "read,stat64,write",
+			want: []guc.Syscall{{Name: "read", Nr: 0}, {Name: "write", Nr: 1}}, warnings: []string{"stat64"}},
+		{name: "foreign name alone", action: guc.Kill, raw: "STAT64",
+			want: []guc.Syscall{}, warnings: []string{"stat64"}},
+		{name: "foreign name with errno", action: guc.Error, raw: "stat64:EPERM,readlink:ENOENT",
+			want:     []guc.Syscall{{Name: "readlink", Nr: 89, Errno: syscall.ENOENT}},
+			warnings: []string{"stat64"}},
+		{name: "foreign name twice warns twice", raw: "stat64,stat64",
+			want: []guc.Syscall{}, warnings: []string{"stat64", "stat64"}},
+		{name: "foreign name with a bad errno", action: guc.Error, raw: "stat64:EPRM",
+			err: &wantErr{setting: sError, token: "EPRM"}, hint: `Did you mean "EPERM"?`},
+		{name: "foreign name in an allow list with errno", raw: "stat64:EPERM",
+			err: &wantErr{setting: sAllow, token: "stat64:eperm", detail: "Only error lists take an errno"}},
+
+		// Names unknown everywhere.
+		{name: "typo", raw: "readlnk",
+			err:  &wantErr{setting: sAllow, token: "readlnk", detail: `Syscall "readlnk" is unknown`},
+			hint: `Did you mean "readlink"?`},
+		{name: "typo upper case", raw: "CHDR",
+			err:  &wantErr{setting: sAllow, token: "chdr", detail: `Syscall "chdr" is unknown`},
+			hint: `Did you mean "chdir"?`},
+		{name: "typo of a foreign name", raw: "staat64",
+			err:  &wantErr{setting: sAllow, token: "staat64", detail: `Syscall "staat64" is unknown`},
+			hint: `Did you mean "stat64"?`},
+		{name: "far name", raw: "zzzzzz",
+			err: &wantErr{setting: sAllow, token: "zzzzzz", detail: `Syscall "zzzzzz" is unknown`}, noHint: true},
+		{name: "short name is never a typo", raw: "rd",
+			err: &wantErr{setting: sAllow, token: "rd", detail: `Syscall "rd" is unknown`}, noHint: true},
+		{name: "unicode name", raw: "rëadlink",
+			err: &wantErr{setting: sAllow, token: "rëadlink", detail: `Syscall "rëadlink" is unknown`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setting := settingOf[tt.action]
+			got, warnings, err := guc.ParseList(guc.Value{Name: setting, Raw: tt.raw}, tt.action, syntaxTable)
+			if tt.err != nil {
+				checkSettingError(t, err, *tt.err)
+				se := settingError(t, err)
+				if tt.hint != "" && se.Hint != tt.hint {
+					t.Errorf("Hint = %q, want %q", se.Hint, tt.hint)
+				}
+				if tt.noHint && se.Hint != "" {
+					t.Errorf("Hint = %q, want none", se.Hint)
+				}
+				if got != nil || warnings != nil {
+					t.Errorf("ParseList(%q) returned %v and %v with its error", tt.raw, got, warnings)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseList(%q): %v", tt.raw, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseList(%q) = %+v, want %+v", tt.raw, got, tt.want)
+			}
+			if len(warnings) != len(tt.warnings) {
+				t.Fatalf("warnings = %+v, want %d", warnings, len(tt.warnings))
+			}
+			for i, w := range warnings {
+				for _, s := range []string{`"` + setting + `"`, `"` + tt.warnings[i] + `"`} {
+					if !strings.Contains(w.Message, s) {
+						t.Errorf("warning %q does not name %s", w.Message, s)
+					}
+				}
+				if w.Detail == "" {
+					t.Errorf("warning %q has no detail", w.Message)
+				}
+			}
+		})
+	}
+}
+
+// TestParseListGroups: an @group expands to its members that the resolver
+// knows, in GroupMembers' order; the others are skipped without a warning.
+func TestParseListGroups(t *testing.T) {
+	const setting = "pgseccomp.global_syscall_error"
+	for _, group := range []string{"@clock", "@mount", "@module", "@reboot", "@swap", "@raw-io"} {
+		t.Run(group, func(t *testing.T) {
+			r, known := withGroupHalf(t, syntaxTable, group)
+			syscalls := func(errno syscall.Errno) []guc.Syscall {
+				var out []guc.Syscall
+				for _, m := range known {
+					out = append(out, guc.Syscall{Name: m, Nr: r[m], Errno: errno})
+				}
+				return out
+			}
+			tests := []struct {
+				name string
+				raw  string
+				want []guc.Syscall
+			}{
+				{name: "alone", raw: group, want: syscalls(0)},
+				{name: "upper case", raw: strings.ToUpper(group), want: syscalls(0)},
+				{name: "quoted", raw: `"` + group + `"`, want: syscalls(0)},
+				{name: "with errno", raw: group + ":EPERM", want: syscalls(syscall.EPERM)},
+				{name: "after a syscall", raw: "read," + group + ":enosys",
+					want: append([]guc.Syscall{{Name: "read", Nr: 0}}, syscalls(syscall.ENOSYS)...)},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					got, warnings, err := guc.ParseList(guc.Value{Name: setting, Raw: tt.raw}, guc.Error, r)
+					if err != nil {
+						t.Fatalf("ParseList(%q): %v", tt.raw, err)
+					}
+					if len(warnings) != 0 {
+						t.Errorf("warnings %+v; skipped group members must be silent", warnings)
+					}
+					if !reflect.DeepEqual(got, tt.want) {
+						t.Errorf("ParseList(%q) = %+v, want %+v", tt.raw, got, tt.want)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestParseListGroupNoneKnown: a group none of whose members the resolver
+// knows is an empty list, not an error.
+func TestParseListGroupNoneKnown(t *testing.T) {
+	got, warnings, err := guc.ParseList(guc.Value{Name: "pgseccomp.global_syscall_kill", Raw: "@mount,read"}, guc.Kill, table{"read": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []guc.Syscall{{Name: "read", Nr: 0}}; !reflect.DeepEqual(got, want) || len(warnings) != 0 {
+		t.Errorf("ParseList = %+v, %+v; want %+v and no warnings", got, warnings, want)
+	}
+}
+
+// TestGroupMembersShape: the groups the list syntax relies on exist, are
+// listed by GroupNames and expand to sorted, distinct, plain syscall names.
+func TestGroupMembersShape(t *testing.T) {
+	names := map[string]bool{}
+	for _, g := range guc.GroupNames() {
+		names[g] = true
+		if !strings.HasPrefix(g, "@") {
+			t.Errorf("group name %q lacks the @", g)
+		}
+	}
+	for _, g := range []string{"@clock", "@mount", "@module", "@reboot", "@swap", "@raw-io"} {
+		if !names[g] {
+			t.Errorf("GroupNames() lacks %s", g)
+		}
+		members, ok := guc.GroupMembers(g)
+		if !ok || len(members) == 0 {
+			t.Errorf("GroupMembers(%s) = %v, %v", g, members, ok)
+			continue
+		}
+		for i, m := range members {
+			if m == "" || strings.HasPrefix(m, "@") || m != strings.ToLower(m) {
+				t.Errorf("%s member %q is not a syscall name", g, m)
+			}
+			if i > 0 && members[i-1] >= m {
+				t.Errorf("%s members %q, %q are not sorted and distinct", g, members[i-1], m)
+			}
+		}
+	}
+	if members, ok := guc.GroupMembers("@no-such-group"); ok || members != nil {
+		t.Errorf("GroupMembers(@no-such-group) = %v, %v", members, ok)
+	}
+}
+
+// TestParseErrno pins the errno parser the list syntax uses.
+func TestParseErrno(t *testing.T) {
+	tests := []struct {
+		in   string
+		want syscall.Errno
+		ok   bool
+	}{
+		{"EPERM", syscall.EPERM, true},
+		{"eperm", syscall.EPERM, true},
+		{"ENOSYS", syscall.ENOSYS, true},
+		{"EACCES", syscall.EACCES, true},
+		{"1", 0, false},
+		{"", 0, false},
+		{" EPERM", 0, false},
+		{"EPRM", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.in), func(t *testing.T) {
+			got, ok := guc.ParseErrno(tt.in)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("ParseErrno(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+			}
+			if ok && guc.ErrnoName(got) != strings.ToUpper(tt.in) {
+				t.Errorf("ErrnoName(%d) = %q, want %q", got, guc.ErrnoName(got), strings.ToUpper(tt.in))
+			}
+		})
+	}
+	if guc.DefaultErrno != syscall.EACCES {
+		t.Errorf("DefaultErrno = %v, want EACCES", guc.DefaultErrno)
+	}
+}
