@@ -337,6 +337,9 @@ func TestParseErrno(t *testing.T) {
 		{"eperm", syscall.EPERM, true},
 		{"ENOSYS", syscall.ENOSYS, true},
 		{"EACCES", syscall.EACCES, true},
+		{"EOPNOTSUPP", syscall.EOPNOTSUPP, true}, // aliases of ENOTSUP, EAGAIN, EDEADLK
+		{"EWOULDBLOCK", syscall.EAGAIN, true},
+		{"EDEADLOCK", syscall.EDEADLK, true},
 		{"1", 0, false},
 		{"", 0, false},
 		{" EPERM", 0, false},
