@@ -351,7 +351,9 @@ func TestParseErrno(t *testing.T) {
 			if got != tt.want || ok != tt.ok {
 				t.Errorf("ParseErrno(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 			}
-			if ok && guc.ErrnoName(got) != strings.ToUpper(tt.in) {
+			// Aliases print as the name of their number.
+			alias := map[string]bool{"EOPNOTSUPP": true, "EWOULDBLOCK": true, "EDEADLOCK": true}[tt.in]
+			if ok && !alias && guc.ErrnoName(got) != strings.ToUpper(tt.in) {
 				t.Errorf("ErrnoName(%d) = %q, want %q", got, guc.ErrnoName(got), strings.ToUpper(tt.in))
 			}
 		})
