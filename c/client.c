@@ -80,23 +80,30 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 	if (!filter.has_program)
 		elog(ERROR, "pgseccomp helper returned no client filter");
 
+	/*
+	 * The kernel counts the filters of a process after translating them, so
+	 * this early check counts too little; its ENOMEM is the final word.
+	 */
 	if (session->stack_insns + filter.ninsns > PGSECCOMP_MAX_INSNS_PER_PATH)
+		errno = ENOMEM;
+	else if (pgseccomp_install(filter.program, filter.ninsns, &install_error))
+		errno = 0;
+	if (errno == ENOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("client filter would exceed the kernel's limit on the filters of a process"),
-				 errdetail("The filters loaded count %d instructions and the new one %d; the limit is %d.",
-						   session->stack_insns, filter.ninsns, PGSECCOMP_MAX_INSNS_PER_PATH)));
-
-	if (!pgseccomp_install(filter.program, filter.ninsns, &install_error))
+				 errdetail("This session has %d filters; the new one has %d instructions.",
+						   session->nprograms + 1, filter.ninsns),
+				 errhint("Call set_client_filter less often, or with shorter lists.")));
+	if (errno != 0)
 	{
 		int			err = errno;
 
 		ereport(ERROR,
-				(errcode(err == ENOMEM ? ERRCODE_PROGRAM_LIMIT_EXCEEDED : ERRCODE_SYSTEM_ERROR),
+				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("could not install the client filter"),
 				 errdetail_internal("%s", install_error),
-				 err == EACCES ? errhint("The filters of this session deny seccomp(2) itself.") : 0,
-				 err == ENOMEM ? errhint("The filters of this process would exceed the kernel's limit.") : 0));
+				 err == EACCES ? errhint("The filters of this session deny seccomp(2) itself.") : 0));
 	}
 
 	/* Loaded: from now on it is part of what this session describes. */

@@ -107,6 +107,34 @@ like($s->{stderr}, qr/ERROR:  invalid value for parameter "allow_list"\nDETAIL: 
 $s->{stderr} = '';
 $s->quit;
 
+# Calls stack until the kernel's limit on the filters of a process: then a
+# clear ERROR, nothing loaded, and the session goes on.
+$s = $node->background_psql('postgres', on_error_stop => 0);
+my $filters = "SELECT substring(pg_read_file('/proc/self/status') FROM 'Seccomp_filters:\\s*(\\d+)')";
+my $before = $s->query_safe($filters);
+$s->query(q{
+DO $$
+DECLARE
+  n int := 0;
+BEGIN
+  LOOP
+    PERFORM set_client_filter(NULL, NULL, NULL, NULL,
+      '@obsolete, @cpu-emulation, @debug, @module, @reboot, @swap, @raw-io, @mount, @keyring');
+    n := n + 1;
+  END LOOP;
+EXCEPTION WHEN program_limit_exceeded THEN
+  RAISE NOTICE 'calls %: %', n, SQLERRM;
+END $$;
+});
+like($s->{stderr}, qr/NOTICE:  calls (\d+): client filter would exceed the kernel's limit on the filters of a process/,
+	'stacking stops at the kernel\'s limit with a clear error');
+my ($loaded) = $s->{stderr} =~ /calls (\d+):/;
+$s->{stderr} = '';
+cmp_ok($loaded, '>', 50, 'many filters were stacked before the limit');
+is($s->query_safe($filters), $before + $loaded, 'the refused call loaded nothing');
+is($s->query_safe('SELECT 1'), '1', 'the session goes on');
+$s->quit;
+
 # At reload, PostgreSQL's own check (in C, without Go) gives the same
 # messages and keeps the old value.
 my @reload = (
