@@ -19,9 +19,9 @@ port = $port
 unix_socket_directories = '$dir'
 shared_preload_libraries = 'pgseccomp'
 pgseccomp.enabled = on
-# Nothing in the cluster may load kernel modules, trace or reboot.
-pgseccomp.global_syscall_kill = 'init_module,finit_module,delete_module,kexec_load,reboot'
-pgseccomp.global_syscall_error = 'ptrace,process_vm_readv,process_vm_writev'
+# Nothing in the cluster may load kernel modules, reboot, swap or trace.
+pgseccomp.global_syscall_kill = '@module, @reboot, @swap'
+pgseccomp.global_syscall_error = '@debug:EPERM'
 # Client sessions may not read symbolic links either ...
 pgseccomp.session_syscall_error = 'readlink'
 # ... except the role dba.
@@ -43,6 +43,9 @@ done
 
 echo "--- seccomp_filter(): what this session enforces, besides allow"
 psql -c "SELECT * FROM seccomp_filter() WHERE filter_action NOT LIKE '%allow' ORDER BY context, syscallnum"
+
+echo "--- seccomp_lint(): what the settings imply"
+psql -c "SELECT context, syscall, issue FROM seccomp_lint()"
 
 echo "--- the session error list denies readlink to a plain session ..."
 psql -c "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'demo'" || true
