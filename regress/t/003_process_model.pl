@@ -83,6 +83,34 @@ is($node->safe_psql('postgres',
 	'session->error', 'the recompiled session filter is in force');
 $node->stop;
 
+# A global filter that denies everything but what PostgreSQL was measured
+# to need: what pgseccomp adds for its helper (source "pgseccomp") is enough
+# to compile after a reload and for set_client_filter.
+my $deny = PostgreSQL::Test::Cluster->new('deny_default');
+$deny->init;
+$deny->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+pgseccomp.global_syscall_default = 'error'
+pgseccomp.global_syscall_allow = '\@postgres-server'
+include_if_exists = 'session.conf'
+});
+$deny->start;
+$deny->safe_psql('postgres', 'CREATE EXTENSION pgseccomp');
+like($deny->safe_psql('postgres',
+		"SELECT string_agg(syscall, ',' ORDER BY syscall) FROM seccomp_filter() WHERE filter_action = 'pgseccomp->allow'"),
+	qr/\bsched_getaffinity\b.*\bsigaltstack\b/, 'the helper\'s needs are allowed with source pgseccomp');
+$deny->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
+$deny->reload;
+$deny->wait_for_log(qr/pgseccomp compiled 1 session filters for the current settings/);
+is($deny->safe_psql('postgres',
+		"SELECT filter_action FROM seccomp_filter() WHERE context = 'session' AND syscall = 'uname'"),
+	'session->error', 'under a deny-by-default global filter the worker still compiles after a reload');
+is($deny->safe_psql('postgres', "SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)"),
+	'OK', 'and set_client_filter works');
+ok(!$deny->log_contains(qr/pgseccomp helper/), 'no helper failed');
+$deny->stop;
+
 # A global filter that kills what the helper needs: the helper dies of
 # SIGSYS. That is a message, not a crash, and sessions fail closed.
 my $strict = PostgreSQL::Test::Cluster->new('helper_killed');
