@@ -18,14 +18,7 @@ regress/deps.sh
 make -s
 make -s install
 
-dir=$(scratch_dir bench)
-port=55433
-trap 'as_server_user pg_ctl -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-as_server_user initdb -D "$dir/data" -A trust >/dev/null
-cat >>"$dir/data/postgresql.conf" <<CONF
-port = $port
-unix_socket_directories = '$dir'
-shared_preload_libraries = 'pgseccomp'
+throwaway_server bench 55433 <<CONF
 include = 'mode.conf'
 CONF
 # Enabled: a global deny list and a session filter that differs from it.

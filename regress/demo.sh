@@ -9,15 +9,7 @@ regress/deps.sh
 make -s
 make -s install
 
-dir=$(scratch_dir demo)
-port=55432
-trap 'as_server_user pg_ctl -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-as_server_user initdb -D "$dir/data" -A trust >/dev/null
-as_server_user mkdir "$dir/ts"
-cat >>"$dir/data/postgresql.conf" <<CONF
-port = $port
-unix_socket_directories = '$dir'
-shared_preload_libraries = 'pgseccomp'
+throwaway_server demo 55432 <<CONF
 pgseccomp.enabled = on
 # Nothing in the cluster may load kernel modules, reboot, swap or trace.
 pgseccomp.global_syscall_kill = '@module, @reboot, @swap'
@@ -28,6 +20,7 @@ pgseccomp.session_syscall_error = 'readlink'
 pgseccomp.session_roles = 'dba'
 session_syscall_error.dba = ''
 CONF
+as_server_user mkdir "$dir/ts"
 as_server_user pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
 psql() { as_server_user "$bindir/psql" -X -h "$dir" -p "$port" -d postgres "$@"; }
 

@@ -25,3 +25,19 @@ scratch_dir() {
 	[ "$(id -u)" = 0 ] && chown postgres: "$d"
 	echo "$d"
 }
+
+# A throwaway cluster in a scratch directory, removed at exit: sets $dir
+# and $port, writes postgresql.conf with pgseccomp preloaded plus the
+# lines on stdin, and does not start it.
+throwaway_server() {
+	dir=$(scratch_dir "$1")
+	port=$2
+	trap 'as_server_user pg_ctl -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
+	as_server_user initdb -D "$dir/data" -A trust >/dev/null
+	{
+		echo "port = $port"
+		echo "unix_socket_directories = '$dir'"
+		echo "shared_preload_libraries = 'pgseccomp'"
+		cat
+	} >>"$dir/data/postgresql.conf"
+}
