@@ -2,13 +2,13 @@
 # its helper processes load.
 
 MODULE_big = pgseccomp
-OBJS = c/pgseccomp.o c/settings.o c/helper.o c/install.o c/cache.o \
-	c/worker.o c/session.o c/client.o c/parallel.o c/compat.o
+OBJS = c/pgseccomp.o c/settings.o c/helper.o c/install.o c/store.o \
+	c/confine.o c/queue.o c/worker.o c/client.o c/parallel.o c/functions.o c/compat.o
 PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
 
 EXTENSION = pgseccomp
-# CREATE EXTENSION runs 1.0, then the update to 1.1.
-DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.0--1.1.sql
+# CREATE EXTENSION runs 1.0, then the updates to 1.1 and 1.2.
+DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.0--1.1.sql sql/pgseccomp--1.1--1.2.sql
 
 PG_CONFIG ?= pg_config
 GO ?= go
@@ -21,7 +21,7 @@ EXTRA_CLEAN = $(POLICY_LIB) pgseccomp_policy.h
 all: $(POLICY_LIB)
 
 # PGXS does not track header dependencies.
-$(OBJS): c/pgseccomp.h c/compat.h
+$(OBJS): $(wildcard c/*.h)
 
 $(POLICY_LIB): $(GO_SOURCES)
 	$(GO) build -trimpath -buildmode=c-shared -o $@ ./ext

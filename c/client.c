@@ -8,11 +8,15 @@
  * through shared memory. Installing it is one seccomp(2) call. Any failure
  * is an ERROR that loads nothing.
  */
-#include "pgseccomp.h"
+#include "confine.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+
+#include "install.h"
+#include "queue.h"
 
 static const char *const arg_names[] = {
 	"default_action", "allow_list", "log_list", "error_list", "kill_list"
@@ -23,7 +27,7 @@ PG_FUNCTION_INFO_V1(pg_set_client_filter);
 Datum
 pg_set_client_filter(PG_FUNCTION_ARGS)
 {
-	SessionState *session = pgseccomp_session;
+	ProcessStack *session = pgseccomp_stack;
 	StringInfoData call;
 	StringInfoData request;
 	CompiledFilter filter;
@@ -35,7 +39,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("seccomp is not enabled")));
-	if (session == NULL)
+	if (session == NULL || session->base == NULL || MyBackendType != B_BACKEND)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set_client_filter can only be called in a client session")));
@@ -50,13 +54,20 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 		if (PG_ARGISNULL(i))
 			continue;
 		value = text_to_cstring(PG_GETARG_TEXT_PP(i));
+		if (strlen(value) > PGSECCOMP_LIST_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("set_client_filter argument \"%s\" is too long", arg_names[i]),
+					 errdetail("It has %zu bytes; at most %d are accepted.",
+							   strlen(value), PGSECCOMP_LIST_MAX)));
 		appendBinaryStringInfo(&call, arg_names[i], strlen(arg_names[i]) + 1);
 		appendBinaryStringInfo(&call, value, strlen(value) + 1);
 	}
 
 	initStringInfo(&request);
-	appendBinaryStringInfo(&request, session->section.data, session->section.len);
-	appendBinaryStringInfo(&request, session->clients.data, session->clients.len);
+	appendBinaryStringInfo(&request, session->base->section, session->base->section_len);
+	if (session->nclients > 0)
+		appendBinaryStringInfo(&request, session->clients.data, session->clients.len);
 	appendBinaryStringInfo(&request, call.data, call.len);
 	if (request.len > PGSECCOMP_REQUEST_MAX)
 		ereport(ERROR,
@@ -65,7 +76,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 				 errdetail("With the session's settings and earlier calls they take %d bytes; at most %d fit.",
 						   request.len, PGSECCOMP_REQUEST_MAX)));
 
-	if (!pgseccomp_compile_remote(REQUEST_CLIENT, &request, &filter, &why))
+	if (!pgseccomp_compile_remote(&request, &filter, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("could not compile the client filter: %s", why.message),
@@ -93,7 +104,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("client filter would exceed the kernel's limit on the filters of a process"),
 				 errdetail("This session has %d filters; the new one has %d instructions.",
-						   session->nprograms + 1, filter.ninsns),
+						   session->nclients + 2, filter.ninsns),
 				 errhint("Call set_client_filter less often, or with shorter lists.")));
 	if (errno != 0)
 	{
@@ -107,11 +118,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 	}
 
 	/* Loaded: from now on it is part of what this session describes. */
-	appendBinaryStringInfo(&session->clients, call.data, call.len);
-	pgseccomp_session_add_program(session, &filter);
-	pgseccomp_leader_changed();
-	pfree(session->rows);
-	session->rows = MemoryContextStrdup(TopMemoryContext, filter.rows ? filter.rows : "");
+	pgseccomp_stack_add_client(&filter, &call);
 	pgseccomp_ereport_notes(WARNING, filter.notes);
 
 	PG_RETURN_TEXT_P(cstring_to_text("OK"));

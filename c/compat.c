@@ -4,7 +4,6 @@
  */
 #include "compat.h"
 
-#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/guc_tables.h"
 #include "utils/tuplestore.h"
@@ -18,26 +17,6 @@ pgseccomp_guc_variables(int *num)
 	*num = GetNumConfigOptions();
 	return get_guc_variables();
 #endif
-}
-
-/*
- * The cache key of a request section: four seeded 64-bit hashes. Not a
- * cryptographic digest (pg_cryptohash needs a resource owner, which the
- * postmaster and an authenticating backend lack), but the input is the
- * DBA's own settings, not an adversary's.
- */
-void
-pgseccomp_key(const char *data, size_t len, uint8 *out)
-{
-	int			i;
-
-	for (i = 0; i < PGSECCOMP_KEY_LEN / 8; i++)
-	{
-		uint64		h = hash_bytes_extended((const unsigned char *) data, (int) len,
-											0x9e3779b97f4a7c15ULL * (i + 1) + len);
-
-		memcpy(out + i * 8, &h, 8);
-	}
 }
 
 #ifdef PGSECCOMP_NEED_MATERIALIZE

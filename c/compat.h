@@ -56,8 +56,4 @@ extern void pgseccomp_materialize(FunctionCallInfo fcinfo);
 struct config_generic;
 extern struct config_generic **pgseccomp_guc_variables(int *num);
 
-/* The cache key of a request section. */
-#define PGSECCOMP_KEY_LEN 32
-extern void pgseccomp_key(const char *data, size_t len, uint8 *out);
-
 #endif							/* PGSECCOMP_COMPAT_H */

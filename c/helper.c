@@ -10,7 +10,7 @@
  * PostgreSQL's exit callbacks. Whatever happens to the child becomes a
  * message here, never a crash of the caller.
  */
-#include "pgseccomp.h"
+#include "helper.h"
 
 #include <dlfcn.h>
 #include <poll.h>
@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include "miscadmin.h"
+#include "utils/ps_status.h"
 #include "portability/instr_time.h"
+
+#include "settings.h"
 
 #define HELPER_LIBRARY		"pgseccomp_policy.so"
 #define HELPER_SYMBOL		"PgseccompCompile"
@@ -92,6 +95,9 @@ helper_child(int in, int out)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Do not outlive the process that waits for us. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Show what we are, not the title of the process that forked us. */
+	prctl(PR_SET_NAME, "pgseccomp helpr", 0, 0, 0);
+	set_ps_display("helper");
 
 	snprintf(path, sizeof(path), "%s/%s", pkglib_path, HELPER_LIBRARY);
 	lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -505,4 +511,64 @@ pgseccomp_run_helper(const StringInfo request, HelperResponse *response,
 		ok = reap(h.pid, &answer, why) && ok && decode(&answer, response, why);
 	pfree(answer.data);
 	return ok;
+}
+
+/*
+ * Compile target sections against the current global settings in one
+ * helper run; they must come back as ntargets answers.
+ */
+bool
+pgseccomp_compile_targets(const char *sections, int len, int ntargets,
+						  HelperResponse *resp, HelperMessage *why)
+{
+	StringInfoData request;
+
+	initStringInfo(&request);
+	pgseccomp_request_global(&request);
+	appendBinaryStringInfo(&request, sections, len);
+	if (!pgseccomp_run_helper(&request, resp, why))
+		return false;
+	if (!resp->global.ok)
+	{
+		*why = resp->global.error;
+		return false;
+	}
+	if (resp->ntargets != ntargets)
+	{
+		set_message(why, "pgseccomp helper answered for the wrong number of targets",
+					psprintf("%d answers for %d targets.", resp->ntargets, ntargets), NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Report warnings about settings: "message US detail" lines. */
+void
+pgseccomp_ereport_notes(int elevel, const char *notes)
+{
+	char	   *copy = pstrdup(notes ? notes : "");
+	char	   *line;
+	char	   *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	{
+		char	   *detail = strchr(line, '\x1f');
+
+		if (detail)
+			*detail++ = '\0';
+		ereport(elevel,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg_internal("%s", line),
+				 detail && *detail ? errdetail_internal("%s", detail) : 0));
+	}
+}
+
+void
+pgseccomp_ereport_message(int elevel, const HelperMessage *msg)
+{
+	ereport(elevel,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg_internal("%s", msg->message),
+			 msg->detail ? errdetail_internal("%s", msg->detail) : 0,
+			 msg->hint ? errhint("%s", msg->hint) : 0));
 }

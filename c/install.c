@@ -5,7 +5,7 @@
  * This is all a connection pays for its session filter: the program was
  * compiled ahead of time by a helper, so installing it is one seccomp(2).
  */
-#include "pgseccomp.h"
+#include "install.h"
 
 #include <linux/seccomp.h>
 #include <sys/prctl.h>

@@ -1,43 +1,46 @@
 /*
  * parallel.c
- *		Parallel workers carry their leader's filters.
+ *		Parallel workers carry exactly their leader's filters.
  *
- * The postmaster forks parallel workers, so they inherit only the global
- * filter; without this, a query run in a worker escapes the session and
- * client filters of the session that issued it. A client backend keeps the
- * programs it has stacked; before it can launch workers it publishes them
- * in a DSM segment and announces it in its slot here. Each worker installs
- * them while it restores its leader's settings, before it runs any plan
- * node or user code, with no compile. A worker that cannot find or install
- * exactly what its leader enforces fails, and the query with it.
+ * The postmaster forks parallel workers, so they inherit the global filter
+ * alone. Each confined process announces in its slot here which program of
+ * the postmaster's it stacked first, and keeps its set_client_filter
+ * programs in a DSM segment named there. A parallel worker, at the end of
+ * its start-up transaction (before it loads its leader's libraries or
+ * restores its settings), installs the program its leader names from its
+ * own inherited copy, and then the leader's client programs.
+ *
+ * All of this is in memory any process can write, so it is hostile input.
+ * A program number must be one the postmaster gave to some target; a
+ * compromised leader can claim another configured filter, no less. Client
+ * programs are stacked on top of it, so they can only add denials.
  */
-#include "pgseccomp.h"
+#include "parallel.h"
 
 #include "access/parallel.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
 #include "storage/dsm.h"
-#include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
-#include "utils/guc.h"
+
+#include "install.h"
+
+#define CLIENT_PROGRAMS_MAX	4096	/* more would pass the kernel's limit */
 
 typedef struct LeaderSlot
 {
-	pid_t		pid;			/* the client backend that owns the slot */
-	uint32		current;		/* generation of the filters it enforces */
-	uint32		published;		/* generation of the filters in handle */
-	dsm_handle	handle;			/* DSM_HANDLE_INVALID: none above the global */
+	pid_t		pid;			/* the process that owns the slot */
+	int32		base_program;	/* its first program; 0 none, -1 its own */
+	int32		nclients;		/* client programs in handle */
+	dsm_handle	handle;			/* DSM_HANDLE_INVALID when none */
 } LeaderSlot;
 
 static LWLock *leaders_lock = NULL;
 static LeaderSlot *leaders = NULL;
 
-/* The leader's published segment, kept mapped for the session. */
-static dsm_segment *published_segment = NULL;
-
-/* Set at authentication; a parallel worker restores it from its leader. */
-static bool session_filters = false;
+/* This process's client programs, kept mapped while it lives. */
+static dsm_segment *published = NULL;
 
 Size
 pgseccomp_leaders_size(void)
@@ -45,6 +48,7 @@ pgseccomp_leaders_size(void)
 	return mul_size(PGSECCOMP_NSLOTS, sizeof(LeaderSlot));
 }
 
+/* Under AddinShmemInitLock. */
 void
 pgseccomp_leaders_init(LWLock *lock)
 {
@@ -56,153 +60,142 @@ pgseccomp_leaders_init(LWLock *lock)
 		memset(leaders, 0, pgseccomp_leaders_size());
 }
 
-static bool install_leader_filters(bool *newval, void **extra, GucSource source);
-
-void
-pgseccomp_define_parallel_setting(void)
+static bool
+have_slot(void)
 {
-	/*
-	 * Not a setting for users: the only way into a parallel worker before it
-	 * runs anything is the restore of its leader's settings. Set with source
-	 * "override" outside any transaction, it is not rolled back, and SET by
-	 * a user cannot change it.
-	 */
-	DefineCustomBoolVariable("pgseccomp.session_filters",
-							 "Shows that this session carries pgseccomp session filters.",
-							 NULL, &session_filters, false, PGC_SUSET,
-							 GUC_NO_SHOW_ALL | GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE |
-							 GUC_DISALLOW_IN_FILE,
-							 install_leader_filters, NULL, NULL);
+	return leaders != NULL && PGSECCOMP_MY_SLOT >= 0 && PGSECCOMP_MY_SLOT < PGSECCOMP_NSLOTS;
 }
 
-/* In a client backend, once its session filter is in place. */
+/* Announce what this process enforces, for parallel workers it may start. */
 void
-pgseccomp_become_leader(void)
+pgseccomp_publish_stack(const ProcessStack *stack)
 {
-	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
-	leaders[PGSECCOMP_MY_SLOT].pid = MyProcPid;
-	leaders[PGSECCOMP_MY_SLOT].current = pgseccomp_session->generation;
-	leaders[PGSECCOMP_MY_SLOT].published = 0;
-	leaders[PGSECCOMP_MY_SLOT].handle = DSM_HANDLE_INVALID;
-	LWLockRelease(leaders_lock);
-	SetConfigOption("pgseccomp.session_filters", "on", PGC_SUSET, PGC_S_OVERRIDE);
-}
-
-/* After set_client_filter stacked another filter. */
-void
-pgseccomp_leader_changed(void)
-{
-	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
-	leaders[PGSECCOMP_MY_SLOT].current = pgseccomp_session->generation;
-	LWLockRelease(leaders_lock);
-}
-
-/*
- * Before this backend may launch parallel workers: publish what it
- * enforces, unless already published.
- */
-void
-pgseccomp_publish_for_workers(void)
-{
-	SessionState *s = pgseccomp_session;
 	dsm_segment *seg = NULL;
-	dsm_segment *old = published_segment;
+	dsm_segment *old = published;
 
-	if (s == NULL || s->published == s->generation)
+	if (!have_slot())
 		return;
-	if (s->nprograms > 0)
+	if (stack->nclients > 0)
 	{
-		/* int32 count, then each program: int32 length, instructions */
-		seg = dsm_create(sizeof(int32) + s->programs.len, 0);
-		memcpy(dsm_segment_address(seg), &s->nprograms, sizeof(int32));
+		/* int32 count, then per program: int32 length, instructions */
+		seg = dsm_create(sizeof(int32) + stack->programs.len, 0);
+		memcpy(dsm_segment_address(seg), &stack->nclients, sizeof(int32));
 		memcpy((char *) dsm_segment_address(seg) + sizeof(int32),
-			   s->programs.data, s->programs.len);
+			   stack->programs.data, stack->programs.len);
 		dsm_pin_mapping(seg);
 	}
 	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
-	leaders[PGSECCOMP_MY_SLOT].published = s->generation;
+	leaders[PGSECCOMP_MY_SLOT].pid = MyProcPid;
+	leaders[PGSECCOMP_MY_SLOT].base_program = stack->base_program;
+	leaders[PGSECCOMP_MY_SLOT].nclients = stack->nclients;
 	leaders[PGSECCOMP_MY_SLOT].handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
 	LWLockRelease(leaders_lock);
-	published_segment = seg;
-	s->published = s->generation;
-	/* Workers of earlier queries are gone: they attach only while starting. */
+	published = seg;
+	/* set_client_filter never runs while this process has parallel workers. */
 	if (old)
 		dsm_detach(old);
 }
 
-/*
- * The check hook of pgseccomp.session_filters: in a parallel worker that
- * restores its leader's settings, install the leader's filters. Returns
- * false, which fails the worker, if that cannot be done exactly.
- */
-static bool
-install_leader_filters(bool *newval, void **extra, GucSource source)
+static void
+fail(const char *message, const char *detail)
 {
-	PGPROC	   *leader = MyProc ? MyProc->lockGroupLeader : NULL;
-	LeaderSlot	slot;
-	dsm_segment *seg;
+	ereport(FATAL,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s", message),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+static void
+install_or_fail(const struct sock_filter *insns, int ninsns)
+{
+	char	   *why;
+
+	if (!pgseccomp_install(insns, ninsns, &why))
+		fail("could not install the pgseccomp filters of the parallel leader", why);
+}
+
+/* The leader's client programs, read from its segment as hostile input. */
+static void
+install_client_programs(dsm_handle handle, int32 expected)
+{
+	dsm_segment *seg = dsm_attach(handle);
 	char	   *p;
 	char	   *end;
 	int32		count;
 	int			installed = 0;
 
-	if (!InitializingParallelWorker || !*newval)
-		return true;
-	if (!pgseccomp_enabled || leaders == NULL || leader == NULL || leader == MyProc)
-	{
-		GUC_check_errmsg("pgseccomp could not find the leader of this parallel worker");
-		return false;
-	}
-
-	LWLockAcquire(leaders_lock, LW_SHARED);
-	slot = leaders[PGSECCOMP_LEADER_SLOT];
-	LWLockRelease(leaders_lock);
-	if (slot.pid != leader->pid || slot.published != slot.current)
-	{
-		GUC_check_errmsg("pgseccomp filters of the leader of this parallel worker are not published");
-		GUC_check_errdetail("Leader PID %d, slot PID %d, generation %u published %u.",
-							leader->pid, (int) slot.pid, slot.current, slot.published);
-		return false;
-	}
-	if (slot.handle == DSM_HANDLE_INVALID)
-		return true;			/* the leader enforces the global filter alone */
-
-	seg = dsm_attach(slot.handle);
 	if (seg == NULL)
-	{
-		GUC_check_errmsg("could not attach to the pgseccomp filters of the parallel leader");
-		return false;
-	}
+		fail("could not attach to the pgseccomp filters of the parallel leader", NULL);
 	p = dsm_segment_address(seg);
 	end = p + dsm_segment_map_length(seg);
+	if (end - p < (ptrdiff_t) sizeof(int32))
+		fail("malformed pgseccomp filters of the parallel leader", "The segment is too short.");
 	memcpy(&count, p, sizeof(int32));
 	p += sizeof(int32);
-	while (installed < count && p + sizeof(int32) <= end)
+	if (count != expected || count <= 0 || count > CLIENT_PROGRAMS_MAX)
+		fail("malformed pgseccomp filters of the parallel leader",
+			 psprintf("The segment claims %d programs, the slot %d.", count, expected));
+	while (installed < count)
 	{
 		int32		ninsns;
-		char	   *why;
+		struct sock_filter *copy;
 
+		if (end - p < (ptrdiff_t) sizeof(int32))
+			break;
 		memcpy(&ninsns, p, sizeof(int32));
 		p += sizeof(int32);
-		if (ninsns <= 0 || p + ninsns * sizeof(struct sock_filter) > end)
+		if (ninsns <= 0 || ninsns > BPF_MAXINSNS ||
+			end - p < (ptrdiff_t) (ninsns * sizeof(struct sock_filter)))
 			break;
-		if (!pgseccomp_install((struct sock_filter *) p, ninsns, &why))
-		{
-			dsm_detach(seg);
-			GUC_check_errmsg("could not install the pgseccomp filters of the parallel leader");
-			GUC_check_errdetail("%s", why);
-			return false;
-		}
+		/* A copy: the leader could change the segment while the kernel reads it. */
+		copy = palloc(ninsns * sizeof(struct sock_filter));
+		memcpy(copy, p, ninsns * sizeof(struct sock_filter));
+		install_or_fail(copy, ninsns);
+		pfree(copy);
 		p += ninsns * sizeof(struct sock_filter);
 		installed++;
 	}
 	dsm_detach(seg);
 	if (installed != count)
+		fail("malformed pgseccomp filters of the parallel leader",
+			 psprintf("%d of %d programs could be read.", installed, count));
+}
+
+/*
+ * In a parallel worker, at the end of its start-up transaction: install
+ * what its leader enforces. Fails the worker, and the query with it, if
+ * that cannot be done exactly.
+ */
+void
+pgseccomp_install_leader_stack(void)
+{
+	PGPROC	   *leader = MyProc ? MyProc->lockGroupLeader : NULL;
+	LeaderSlot	slot;
+
+	if (leaders == NULL || leader == NULL || leader == MyProc ||
+		PGSECCOMP_LEADER_SLOT < 0 || PGSECCOMP_LEADER_SLOT >= PGSECCOMP_NSLOTS)
+		fail("pgseccomp could not find the leader of this parallel worker", NULL);
+
+	LWLockAcquire(leaders_lock, LW_SHARED);
+	slot = leaders[PGSECCOMP_LEADER_SLOT];
+	LWLockRelease(leaders_lock);
+	if (slot.pid != leader->pid)
+		fail("pgseccomp filters of the leader of this parallel worker are not published",
+			 psprintf("Leader PID %d, slot PID %d.", (int) leader->pid, (int) slot.pid));
+	if (slot.base_program == -1)
+		fail("pgseccomp cannot verify the filter of the leader of this parallel worker",
+			 "The leader compiled its filter when it connected, right after a reload; new sessions do not.");
+	if (!pgseccomp_store_known_program(slot.base_program))
+		fail("pgseccomp filters of the leader of this parallel worker are not ones the server compiled",
+			 psprintf("The leader claims program %d.", (int) slot.base_program));
+	if (slot.base_program > 0)
 	{
-		GUC_check_errmsg("malformed pgseccomp filters of the parallel leader");
-		GUC_check_errdetail("%d of %d filters could be read.", installed, count);
-		return false;
+		int			ninsns;
+		const struct sock_filter *insns = pgseccomp_store_program(slot.base_program, &ninsns);
+
+		install_or_fail(insns, ninsns);
 	}
-	elog(DEBUG1, "pgseccomp installed %d filters of parallel leader %d", installed, leader->pid);
-	return true;
+	if (slot.handle != DSM_HANDLE_INVALID || slot.nclients != 0)
+		install_client_programs(slot.handle, slot.nclients);
+	elog(DEBUG1, "pgseccomp installed the filters of parallel leader %d", (int) slot.pid);
 }

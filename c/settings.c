@@ -9,7 +9,10 @@
  * the helper returned at start; everything else (and everything at start)
  * is validated by the helper itself.
  */
-#include "pgseccomp.h"
+#include "settings.h"
+
+#include "helper.h"
+#include "queue.h"
 
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -37,6 +40,38 @@ static char *global_lists[NLISTS];
 static int	session_default = SECCOMP_ACTION_ALLOW;
 static char *session_lists[NLISTS];
 static char *session_roles = NULL;
+static char *backend_types = NULL;
+
+/*
+ * While an assign hook runs, the setting still holds its old value; what
+ * the postmaster compiles then must see the new one.
+ */
+static const char *pending_name = NULL;
+static const char *pending_value = NULL;
+
+static const char *
+value_of(const char *name, const char *current)
+{
+	if (pending_name && strcmp(pending_name, name) == 0)
+		return pending_value;
+	return current ? current : "";
+}
+
+static void
+settings_changed(const char *name, const char *value)
+{
+	pending_name = name;
+	pending_value = value;
+	PG_TRY();
+	{
+		pgseccomp_store_settings_changed();
+	}
+	PG_FINALLY();
+	{
+		pending_name = pending_value = NULL;
+	}
+	PG_END_TRY();
+}
 
 /*
  * What list items may name (syscall names of any architecture, native
@@ -188,6 +223,14 @@ check_list(char **newval, bool inherit_ok, bool errno_ok)
 	ListCell   *lc;
 	bool		ok = true;
 
+	/* A request carries every list; one too long for it is refused here. */
+	if (strlen(*newval) > PGSECCOMP_LIST_MAX)
+	{
+		GUC_check_errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+		GUC_check_errdetail("The list has %zu bytes; at most %d are accepted.",
+							strlen(*newval), PGSECCOMP_LIST_MAX);
+		return false;
+	}
 	/* At start the helper validates everything, and stops the server. */
 	if (atoms == NULL)
 		return true;
@@ -260,6 +303,151 @@ check_roles(char **newval, void **extra, GucSource source)
 }
 
 /*
+ * Backend types that may have filters of their own: those that reach a
+ * point where pgseccomp installs filters before they run anything of a
+ * role's (see confine.c). Background workers are named by their type,
+ * lower case, with every other character than a letter or digit as "_".
+ */
+static const char *const unconfinable_types[][2] = {
+	{"client_backend", "Client backends take the session filter or their role's."},
+	{"parallel_worker", "Parallel workers carry exactly the filters of their leader."},
+	{"checkpointer", NULL},
+	{"background_writer", NULL},
+	{"walwriter", NULL},
+	{"startup", NULL},
+	{"walreceiver", NULL},
+	{"archiver", NULL},
+	{"logger", NULL},
+};
+
+static const char *
+type_problem(const char *type)
+{
+	const char *c;
+	int			i;
+
+	for (c = type; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return psprintf("Backend type \"%s\" is not a type key: use lower case letters, digits and \"_\", as in \"autovacuum_worker\".", type);
+	for (i = 0; i < lengthof(unconfinable_types); i++)
+		if (strcmp(type, unconfinable_types[i][0]) == 0)
+			return unconfinable_types[i][1] ? pstrdup(unconfinable_types[i][1]) :
+				psprintf("The %s runs no role's code and passes no point where pgseccomp could install a filter of its own; the global filter confines it.", type);
+	return NULL;
+}
+
+/* The first problem of a pgseccomp.backend_types value, or NULL. */
+static const char *
+types_problem(const char *value)
+{
+	char	   *raw = pstrdup(value);
+	List	   *items = NIL;
+	ListCell   *lc;
+
+	if (!SplitIdentifierString(raw, ',', &items))
+		return "List syntax is invalid.";
+	foreach(lc, items)
+	{
+		const char *why = type_problem(lfirst(lc));
+
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+static bool
+check_types(char **newval, void **extra, GucSource source)
+{
+	const char *why = types_problem(*newval);
+
+	if (why == NULL)
+		return true;
+	GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+	GUC_check_errdetail("%s", why);
+	return false;
+}
+
+/* Assign hooks: in the postmaster, compile what new processes will need. */
+static void
+assign_session_list(const char *newval, void *extra, int field)
+{
+	settings_changed(psprintf("pgseccomp.session_syscall_%s", list_fields[field]), newval);
+}
+
+static void
+assign_session_allow(const char *newval, void *extra)
+{
+	assign_session_list(newval, extra, SECCOMP_ACTION_ALLOW);
+}
+
+static void
+assign_session_log(const char *newval, void *extra)
+{
+	assign_session_list(newval, extra, SECCOMP_ACTION_LOG);
+}
+
+static void
+assign_session_error(const char *newval, void *extra)
+{
+	assign_session_list(newval, extra, SECCOMP_ACTION_ERROR);
+}
+
+static void
+assign_session_kill(const char *newval, void *extra)
+{
+	assign_session_list(newval, extra, SECCOMP_ACTION_KILL);
+}
+
+static void
+assign_session_default(int newval, void *extra)
+{
+	settings_changed("pgseccomp.session_syscall_default", action_options[newval].name);
+}
+
+static void
+assign_roles(const char *newval, void *extra)
+{
+	settings_changed("pgseccomp.session_roles", newval);
+}
+
+static void
+assign_types(const char *newval, void *extra)
+{
+	settings_changed("pgseccomp.backend_types", newval);
+}
+
+static const GucStringAssignHook session_list_assign[] = {
+	assign_session_allow, assign_session_log, assign_session_error, assign_session_kill
+};
+
+/* Is name a role or backend-type override, "session_syscall_<field>.<role>"? */
+bool
+pgseccomp_is_override_name(const char *name)
+{
+	static const char *const prefixes[] = {"session_syscall_", "backend_syscall_"};
+	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
+	int			p,
+				f;
+
+	for (p = 0; p < lengthof(prefixes); p++)
+	{
+		size_t		plen = strlen(prefixes[p]);
+
+		if (pg_strncasecmp(name, prefixes[p], plen) != 0)
+			continue;
+		for (f = 0; f < lengthof(fields); f++)
+		{
+			size_t		flen = strlen(fields[f]);
+
+			if (pg_strncasecmp(name + plen, fields[f], flen) == 0 && name[plen + flen] == '.')
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * PostgreSQL only warns about a bad value in postgresql.conf for a setting
  * defined by a module, and uses the default; for a name with our prefix
  * that is not ours it also only warns. Either would leave the server less
@@ -278,7 +466,8 @@ reject_unknown_settings(void)
 	{
 		const char *name = vars[i]->name;
 		bool		ours = strncmp(name, "pgseccomp.", 10) == 0;
-		bool		override = strncmp(name, "session_syscall_", 16) == 0;
+		bool		override = strncmp(name, "session_syscall_", 16) == 0 ||
+			strncmp(name, "backend_syscall_", 16) == 0;
 		bool		known = false;
 		int			f;
 
@@ -291,6 +480,7 @@ reject_unknown_settings(void)
 			if (ours)
 				known = strcmp(name, "pgseccomp.enabled") == 0 ||
 					strcmp(name, "pgseccomp.session_roles") == 0 ||
+					strcmp(name, "pgseccomp.backend_types") == 0 ||
 					strcmp(name + 10, psprintf("global_syscall_%s", field)) == 0 ||
 					strcmp(name + 10, psprintf("session_syscall_%s", field)) == 0;
 			else
@@ -301,7 +491,7 @@ reject_unknown_settings(void)
 			ereport(FATAL,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("unrecognized configuration parameter \"%s\"", name),
-					 errhint("pgseccomp settings are pgseccomp.enabled, pgseccomp.session_roles, pgseccomp.{global,session}_syscall_{allow,log,error,kill,default} and session_syscall_{allow,log,error,kill,default}.<role>.")));
+					 errhint("pgseccomp settings are pgseccomp.enabled, pgseccomp.session_roles, pgseccomp.backend_types, pgseccomp.{global,session}_syscall_{allow,log,error,kill,default}, session_syscall_{allow,log,error,kill,default}.<role> and backend_syscall_{allow,log,error,kill,default}.<type>.")));
 	}
 }
 
@@ -352,40 +542,48 @@ pgseccomp_define_settings(void)
 	DefineCustomBoolVariable("pgseccomp.enabled",
 							 "Turns on seccomp syscall enforcement.",
 							 NULL, &pgseccomp_enabled, false, PGC_POSTMASTER,
-							 0, NULL, NULL, NULL);
+							 GUC_DISALLOW_IN_AUTO_FILE, NULL, NULL, NULL);
 
 	for (i = 0; i < NLISTS; i++)
 	{
 		DefineCustomStringVariable(psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
 								   psprintf("Syscalls the global filter gives the action \"%s\".", list_fields[i]),
 								   "Enforced in the postmaster and inherited by every process.",
-								   &global_lists[i], "", PGC_POSTMASTER, 0,
+								   &global_lists[i], "", PGC_POSTMASTER, GUC_DISALLOW_IN_AUTO_FILE,
 								   i == SECCOMP_ACTION_ERROR ? check_global_error_list : check_global_list,
 								   NULL, NULL);
 	}
 	DefineCustomEnumVariable("pgseccomp.global_syscall_default",
 							 "Action of the global filter for syscalls no global list names.",
 							 NULL, &global_default, SECCOMP_ACTION_ALLOW,
-							 action_options, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							 action_options, PGC_POSTMASTER, GUC_DISALLOW_IN_AUTO_FILE,
+							 NULL, NULL, NULL);
 
 	for (i = 0; i < NLISTS; i++)
 	{
 		DefineCustomStringVariable(psprintf("pgseccomp.session_syscall_%s", list_fields[i]),
 								   psprintf("Syscalls the session filter gives the action \"%s\".", list_fields[i]),
 								   "Enforced in client backends after authentication; \"*\" means the global list.",
-								   &session_lists[i], "*", PGC_SIGHUP, 0,
+								   &session_lists[i], "*", PGC_SIGHUP, GUC_DISALLOW_IN_AUTO_FILE,
 								   i == SECCOMP_ACTION_ERROR ? check_session_error_list : check_session_list,
-								   NULL, NULL);
+								   session_list_assign[i], NULL);
 	}
 	DefineCustomEnumVariable("pgseccomp.session_syscall_default",
 							 "Action of the session filter for syscalls no session list names.",
 							 NULL, &session_default, SECCOMP_ACTION_ALLOW,
-							 action_options, PGC_SIGHUP, 0, NULL, NULL, NULL);
+							 action_options, PGC_SIGHUP, GUC_DISALLOW_IN_AUTO_FILE,
+							 NULL, assign_session_default, NULL);
 
 	DefineCustomStringVariable("pgseccomp.session_roles",
 							   "Roles whose session filter uses session_syscall_*.<role> overrides.",
 							   NULL, &session_roles, "", PGC_SIGHUP,
-							   0, check_roles, NULL, NULL);
+							   GUC_DISALLOW_IN_AUTO_FILE, check_roles, assign_roles, NULL);
+
+	DefineCustomStringVariable("pgseccomp.backend_types",
+							   "Backend types whose filters use backend_syscall_*.<type> overrides.",
+							   "Autovacuum workers, logical replication workers, walsenders and background workers, by type key.",
+							   &backend_types, "", PGC_SIGHUP,
+							   GUC_DISALLOW_IN_AUTO_FILE, check_types, assign_types, NULL);
 
 	MarkGUCPrefixReserved("pgseccomp");
 
@@ -399,6 +597,12 @@ pgseccomp_define_settings(void)
 					 errmsg("invalid value for parameter \"%s\": \"%s\"",
 							"pgseccomp.session_roles", session_roles),
 					 errdetail("List syntax is invalid.")));
+		if (types_problem(backend_types))
+			ereport(FATAL,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for parameter \"%s\": \"%s\"",
+							"pgseccomp.backend_types", backend_types),
+					 errdetail("%s", types_problem(backend_types))));
 	}
 }
 
@@ -435,32 +639,41 @@ pgseccomp_request_global(StringInfo buf)
 }
 
 /*
- * A "[target]" section: the session settings and, for a listed role, the
- * overrides that are set. Its bytes are the target's cache key, so it holds
- * exactly what decides the filter.
+ * A "[target]" section: the session settings and, for a listed role or
+ * backend type, the overrides that are set. It holds exactly what decides
+ * the filter, so that a process can tell whether the postmaster compiled
+ * its filter from the settings it has.
  */
 void
-pgseccomp_request_target(StringInfo buf, const char *role)
+pgseccomp_request_target(StringInfo buf, TargetKind kind, const char *name)
 {
 	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
 	int			i;
 
 	put_marker(buf, "[target]");
-	if (role)
-		put_pair(buf, "role", role);
+	if (kind == TARGET_ROLE)
+		put_pair(buf, "role", name);
+	else if (kind == TARGET_TYPE)
+		put_pair(buf, "type", name);
 	for (i = 0; i < NLISTS; i++)
-		put_pair(buf, psprintf("pgseccomp.session_syscall_%s", list_fields[i]),
-				 session_lists[i]);
-	put_pair(buf, "pgseccomp.session_syscall_default", action_name(session_default));
-	if (role == NULL)
+	{
+		char	   *setting = psprintf("pgseccomp.session_syscall_%s", list_fields[i]);
+
+		put_pair(buf, setting, value_of(setting, session_lists[i]));
+	}
+	put_pair(buf, "pgseccomp.session_syscall_default",
+			 value_of("pgseccomp.session_syscall_default", action_name(session_default)));
+	if (kind == TARGET_SESSION)
 		return;
 	for (i = 0; i < lengthof(fields); i++)
 	{
-		char	   *name = psprintf("session_syscall_%s.%s", fields[i], role);
-		const char *value = GetConfigOption(name, true, false);
+		char	   *setting = psprintf("%s_syscall_%s.%s",
+									   kind == TARGET_ROLE ? "session" : "backend",
+									   fields[i], name);
+		const char *value = GetConfigOption(setting, true, false);
 
 		if (value != NULL)
-			put_pair(buf, name, value);
+			put_pair(buf, setting, value);
 	}
 }
 
@@ -468,7 +681,7 @@ pgseccomp_request_target(StringInfo buf, const char *role)
 List *
 pgseccomp_listed_roles(void)
 {
-	char	   *raw = pstrdup(session_roles ? session_roles : "");
+	char	   *raw = pstrdup(value_of("pgseccomp.session_roles", session_roles));
 	List	   *items = NIL;
 
 	if (!SplitIdentifierString(raw, ',', &items))
@@ -476,15 +689,14 @@ pgseccomp_listed_roles(void)
 	return items;
 }
 
-bool
-pgseccomp_role_is_listed(const char *role)
+/* The backend types of pgseccomp.backend_types, as palloc'd strings. */
+List *
+pgseccomp_listed_types(void)
 {
-	ListCell   *lc;
+	char	   *raw = pstrdup(value_of("pgseccomp.backend_types", backend_types));
+	List	   *items = NIL;
 
-	foreach(lc, pgseccomp_listed_roles())
-	{
-		if (strcmp(lfirst(lc), role) == 0)
-			return true;
-	}
-	return false;
+	if (!SplitIdentifierString(raw, ',', &items))
+		return NIL;				/* the check hook rejects such values */
+	return items;
 }

@@ -74,35 +74,38 @@ func Siblings(name string) []string {
 }
 
 // cohere makes a level's policy coherent across families; see families.
-// It also makes clone3 fail with ENOSYS where clone is restricted or the
-// default denies it, unless clone3 is named: glibc then falls back to
-// clone, whose flags a filter can see (clone3 passes them in memory).
+// It also closes io_uring where the level denies what io_uring can do (see
+// ioUringOps), and makes clone3 fail with ENOSYS where clone is restricted
+// or the default denies it, unless clone3 is named: glibc then falls back
+// to clone, whose flags a filter can see (clone3 passes them in memory).
+//
+// A sibling that the level names only through a less direct list (an
+// inherited "*", or a role's or backend type's fallback to the session
+// value) with a weaker action gets the denying rule's action too: a
+// session that denies readlink but inherits @system-service from the
+// global allow list means to deny readlinkat as well, not to keep the
+// side door the global list happened to open.
 func cohere(p *Policy, r Resolver) {
 	named := p.Numbers() // sorted, so that the result does not depend on map order
-	isNamed := make(map[int32]bool, len(named))
+	own := make(map[int32]Rule, len(named))
 	for _, nr := range named {
-		isNamed[nr] = true
+		own[nr] = p.Rules[nr]
 	}
 	for _, nr := range named {
-		rule := p.Rules[nr]
+		rule := own[nr] // only the level's own rules imply: no chains
 		if rule.Action == Allow {
 			continue
 		}
 		for _, s := range Siblings(rule.Name) {
-			snr, ok := r.Number(s)
-			if !ok || isNamed[snr] {
-				continue
+			if snr, ok := r.Number(s); ok {
+				imply(p, own, rule, snr, s)
 			}
-			if prev, done := p.Rules[snr]; done && prev.Action >= rule.Action {
-				continue
-			}
-			p.Rules[snr] = Rule{Action: rule.Action, Errno: rule.Errno, Setting: rule.Setting,
-				Name: s, ImpliedBy: rule.Name}
 		}
 	}
+	closeIOUring(p, own, r)
 	c3, ok3 := r.Number("clone3")
 	c, okc := r.Number("clone")
-	if !ok3 || !okc || isNamed[c3] {
+	if _, named := own[c3]; !ok3 || !okc || named {
 		return
 	}
 	clone, setting := p.Default, p.DefaultSetting
@@ -114,6 +117,21 @@ func cohere(p *Policy, r Resolver) {
 	}
 	if clone >= Error || p.Default >= Error {
 		p.Rules[c3] = Rule{Action: Error, Errno: syscall.ENOSYS, Setting: setting,
-			Name: "clone3", ImpliedBy: "clone"}
+			Name: "clone3", ImpliedBy: "clone", Rank: RankExplicit}
 	}
+}
+
+// imply gives syscall nr (called name) the action of rule, which it could
+// stand in for, unless the level decides nr itself at least as strictly or
+// through a list at least as direct as rule's, or another implied rule
+// already decides it at least as strictly.
+func imply(p *Policy, own map[int32]Rule, rule Rule, nr int32, name string) {
+	if o, named := own[nr]; named && (o.Rank >= rule.Rank || o.Action >= rule.Action) {
+		return
+	}
+	if prev, done := p.Rules[nr]; done && prev.Action >= rule.Action {
+		return
+	}
+	p.Rules[nr] = Rule{Action: rule.Action, Errno: rule.Errno, Setting: rule.Setting,
+		Name: name, ImpliedBy: rule.Name, Rank: rule.Rank}
 }

@@ -497,3 +497,122 @@ func TestCompileErrnoOverlap(t *testing.T) {
 		})
 	}
 }
+
+// TestCompileInheritedSiblings: a denying rule also takes a sibling that
+// the level names only through a less direct list ("*", a role's or type's
+// fallback), but not one it names as directly or more strictly.
+func TestCompileInheritedSiblings(t *testing.T) {
+	const (
+		sAllow = "pgseccomp.session_syscall_allow"
+		sLog   = "pgseccomp.session_syscall_log"
+		sError = "pgseccomp.session_syscall_error"
+	)
+	global := level(guc.GlobalName, "log", [4]string{"readlinkat,unlinkat,rmdir,read", "", "", ""})
+	lists, err := guc.ParseGlobalLists(global, syntaxTable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := func(allow, log, err string) guc.Level {
+		return level(guc.SessionName, "allow", [4]string{allow, log, err, "*"})
+	}
+	tests := []struct {
+		name   string
+		target guc.Target
+		want   map[string]fullRule
+	}{
+		{
+			name:   "inherited allow",
+			target: guc.Target{Session: sess("*", "*", "readlink:ENOENT")},
+			want: map[string]fullRule{
+				"readlink":   {guc.Error, syscall.ENOENT, sError, ""},
+				"readlinkat": {guc.Error, syscall.ENOENT, sError, "readlink"},
+				"unlinkat":   {guc.Allow, 0, sAllow, ""},
+				"rmdir":      {guc.Allow, 0, sAllow, ""},
+				"read":       {guc.Allow, 0, sAllow, ""},
+			},
+		},
+		{
+			name:   "inherited allow and a log rule",
+			target: guc.Target{Session: sess("*", "readlink", "")},
+			want: map[string]fullRule{
+				"readlink":   {guc.Log, 0, sLog, ""},
+				"readlinkat": {guc.Log, 0, sLog, "readlink"},
+				"unlinkat":   {guc.Allow, 0, sAllow, ""},
+				"rmdir":      {guc.Allow, 0, sAllow, ""},
+				"read":       {guc.Allow, 0, sAllow, ""},
+			},
+		},
+		{
+			name:   "explicit allow stands",
+			target: guc.Target{Session: sess("readlinkat", "*", "readlink")},
+			want: map[string]fullRule{
+				"readlink":   {guc.Error, 0, sError, ""},
+				"readlinkat": {guc.Allow, 0, sAllow, ""},
+			},
+		},
+		{
+			// Both rules inherited: the global level's own choice stands.
+			name:   "both inherited",
+			target: guc.Target{Session: sess("*", "*", "*")},
+			want: map[string]fullRule{
+				"readlinkat": {guc.Allow, 0, sAllow, ""},
+				"unlinkat":   {guc.Allow, 0, sAllow, ""},
+				"rmdir":      {guc.Allow, 0, sAllow, ""},
+				"read":       {guc.Allow, 0, sAllow, ""},
+			},
+		},
+		{
+			// unlinkat is a sibling of unlink and of rmdir: it takes
+			// unlink's error, which does not go on to rmdir.
+			name:   "no chains",
+			target: guc.Target{Session: sess("*", "", "unlink")},
+			want: map[string]fullRule{
+				"unlink":     {guc.Error, 0, sError, ""},
+				"unlinkat":   {guc.Error, 0, sError, "unlink"},
+				"rmdir":      {guc.Allow, 0, sAllow, ""},
+				"readlinkat": {guc.Allow, 0, sAllow, ""},
+				"read":       {guc.Allow, 0, sAllow, ""},
+			},
+		},
+		{
+			name: "role override over the session fallback",
+			target: guc.Target{Session: sess("readlinkat", "", ""), Role: "joe",
+				Overrides: map[guc.Field]string{guc.FieldError: "readlink"}},
+			want: map[string]fullRule{
+				"readlink":   {guc.Error, 0, "session_syscall_error.joe", ""},
+				"readlinkat": {guc.Error, 0, "session_syscall_error.joe", "readlink"},
+			},
+		},
+		{
+			name: "type override over the session fallback",
+			target: guc.Target{Session: sess("readlinkat", "", ""), Type: "autovacuum_worker",
+				Overrides: map[guc.Field]string{guc.FieldError: "readlink"}},
+			want: map[string]fullRule{
+				"readlink":   {guc.Error, 0, "backend_syscall_error.autovacuum_worker", ""},
+				"readlinkat": {guc.Error, 0, "backend_syscall_error.autovacuum_worker", "readlink"},
+			},
+		},
+		{
+			name: "role override allow stands over the session fallback",
+			target: guc.Target{Session: sess("", "", "readlink"), Role: "joe",
+				Overrides: map[guc.Field]string{guc.FieldAllow: "readlinkat"}},
+			want: map[string]fullRule{
+				"readlink":   {guc.Error, 0, sError, ""},
+				"readlinkat": {guc.Allow, 0, "session_syscall_allow.joe", ""},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.target.Global = global
+			p, err := guc.Compile(guc.TargetSpec(tt.target), lists, syntaxTable)
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			got := rulesByName(t, p, syntaxTable)
+			if d := diffRules(got, tt.want); d != "" {
+				t.Errorf("rules differ:%s", d)
+			}
+		})
+	}
+}

@@ -205,6 +205,11 @@ type Rule struct {
 	Setting   string
 	Name      string
 	ImpliedBy string // set when the rule extends a sibling's; see families
+	// Rank is how directly the list that holds the rule was given (for
+	// an implied rule: the rule that implies it). A denying rule replaces
+	// a weaker sibling rule that only a less direct list gives, so that a
+	// "*" cannot bring back what a level's own list closes; see cohere.
+	Rank Rank
 }
 
 // Policy is one level's decisions: a default and per-syscall rules, and
@@ -233,7 +238,7 @@ type Rank int
 
 const (
 	RankInherited Rank = iota // "*": the global list
-	RankFallback              // a role without this override: the session value
+	RankFallback              // a role or backend type without this override: the session value
 	RankExplicit              // set at this level
 )
 
@@ -261,14 +266,14 @@ func GlobalSpec(l Level) Spec {
 	return s
 }
 
-// TargetSpec is the session level's input for a target, with role
-// overrides applied and each list ranked.
+// TargetSpec is the session level's input for a target, with role or
+// backend-type overrides applied and each list ranked.
 func TargetSpec(t Target) Spec {
 	eff := t.Effective()
 	s := Spec{Default: eff.Default}
 	for _, a := range Actions {
 		rank := RankExplicit
-		if _, ok := t.Overrides[ListField(a)]; t.Role != "" && !ok {
+		if _, ok := t.Overrides[ListField(a)]; t.OverrideName(ListField(a)) != "" && !ok {
 			rank = RankFallback
 		}
 		if strings.TrimSpace(eff.Lists[a].Raw) == Inherit {
@@ -310,13 +315,13 @@ func Compile(s Spec, global *GlobalLists, r Resolver) (*Policy, error) {
 			prev, seen := p.Rules[c.Nr]
 			switch {
 			case !seen || l.Rank > ranks[c.Nr]:
-				p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name}
+				p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name, Rank: l.Rank}
 				ranks[c.Nr] = l.Rank
 			case l.Rank == ranks[c.Nr] && prev.Action != a && l.Rank == RankInherited:
 				// Two inherited lists disagree: the stricter one wins,
 				// so that inheriting never loosens.
 				if a > prev.Action {
-					p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name}
+					p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name, Rank: l.Rank}
 				}
 			case l.Rank == ranks[c.Nr] && prev.Action == a && prev.Errno != c.Errno:
 				// "@group, name:ERRNO" gives one member its own errno;
@@ -326,7 +331,7 @@ func Compile(s Spec, global *GlobalLists, r Resolver) (*Policy, error) {
 						"Syscall \"%s\" is listed twice with different errnos.", c.Name))
 				}
 				if c.Errno != 0 {
-					p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name}
+					p.Rules[c.Nr] = Rule{Action: a, Errno: c.Errno, Setting: l.Value.Name, Name: c.Name, Rank: l.Rank}
 				}
 			case l.Rank == ranks[c.Nr] && prev.Action != a:
 				e := invalid(l.Value.Name, c.Name, fmt.Sprintf("Syscall \"%s\" is also listed in \"%s\".", c.Name, prev.Setting))

@@ -364,6 +364,34 @@ func TestCompile(t *testing.T) {
 			err:    &wantErr{setting: "session_syscall_log.joe", token: "nosuch"},
 		},
 		{
+			// A backend type's overrides work as a role's, under their
+			// own names.
+			name: "type explicit beats fallback",
+			spec: guc.TargetSpec(guc.Target{Global: global, Session: session("log", "chown,read", "", "", ""),
+				Type: "autovacuum_worker", Overrides: map[guc.Field]string{guc.FieldKill: "chown", guc.FieldDefault: "error"}}),
+			global:     true,
+			wantDef:    guc.Error,
+			wantDefSet: "backend_syscall_default.autovacuum_worker",
+			want: map[int32]rule{
+				0:  {guc.Allow, sAllow},
+				92: {guc.Kill, "backend_syscall_kill.autovacuum_worker"},
+			},
+		},
+		{
+			name: "unknown syscall in a type override",
+			spec: guc.TargetSpec(guc.Target{Global: global, Session: session("allow", "*", "*", "*", "*"),
+				Type: "autovacuum_worker", Overrides: map[guc.Field]string{guc.FieldError: "read,nosuch"}}),
+			global: true,
+			err:    &wantErr{setting: "backend_syscall_error.autovacuum_worker", token: "nosuch"},
+		},
+		{
+			name: "bad default in a type override",
+			spec: guc.TargetSpec(guc.Target{Global: global, Session: session("allow", "*", "*", "*", "*"),
+				Type: "checkpointer", Overrides: map[guc.Field]string{guc.FieldDefault: "deny"}}),
+			global: true,
+			err:    &wantErr{setting: "backend_syscall_default.checkpointer", token: "deny", hint: true},
+		},
+		{
 			// "*" as an override means the global list too.
 			name: "role override star",
 			spec: guc.TargetSpec(guc.Target{Global: global, Session: session("allow", "", "", "chown", ""),
@@ -429,6 +457,17 @@ func TestTargetSpecRanks(t *testing.T) {
 				Overrides: map[guc.Field]string{guc.FieldAllow: "close", guc.FieldLog: " * ", guc.FieldKill: ""}},
 			want: [4]guc.Rank{guc.RankExplicit, guc.RankInherited, guc.RankFallback, guc.RankExplicit},
 		},
+		{
+			name:   "type without overrides",
+			target: guc.Target{Session: sess, Type: "walsender"},
+			want:   [4]guc.Rank{guc.RankInherited, guc.RankFallback, guc.RankFallback, guc.RankInherited},
+		},
+		{
+			name: "type with overrides",
+			target: guc.Target{Session: sess, Type: "walsender",
+				Overrides: map[guc.Field]string{guc.FieldAllow: "close", guc.FieldError: "*"}},
+			want: [4]guc.Rank{guc.RankExplicit, guc.RankFallback, guc.RankInherited, guc.RankInherited},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -474,6 +513,20 @@ func TestTargetEffective(t *testing.T) {
 				},
 			},
 		},
+		{
+			name: "type with overrides",
+			target: guc.Target{Session: sess, Type: "autovacuum_worker",
+				Overrides: map[guc.Field]string{guc.FieldError: "ptrace", guc.FieldKill: "chown"}},
+			want: guc.Level{
+				Default: guc.Value{Name: "pgseccomp.session_syscall_default", Raw: "log"},
+				Lists: [4]guc.Value{
+					{Name: "pgseccomp.session_syscall_allow", Raw: "read"},
+					{Name: "pgseccomp.session_syscall_log", Raw: "*"},
+					{Name: "backend_syscall_error.autovacuum_worker", Raw: "ptrace"},
+					{Name: "backend_syscall_kill.autovacuum_worker", Raw: "chown"},
+				},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -481,5 +534,32 @@ func TestTargetEffective(t *testing.T) {
 				t.Errorf("Effective() = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestOverrideNames(t *testing.T) {
+	tests := []struct {
+		name   string
+		target guc.Target
+		field  guc.Field
+		want   string
+	}{
+		{"role", guc.Target{Role: "joe"}, guc.FieldError, "session_syscall_error.joe"},
+		{"type", guc.Target{Type: "autovacuum_worker"}, guc.FieldError, "backend_syscall_error.autovacuum_worker"},
+		{"type default", guc.Target{Type: "checkpointer"}, guc.FieldDefault, "backend_syscall_default.checkpointer"},
+		{"neither", guc.Target{}, guc.FieldAllow, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.target.OverrideName(tt.field); got != tt.want {
+				t.Errorf("OverrideName(%q) = %q, want %q", tt.field, got, tt.want)
+			}
+		})
+	}
+	if got := guc.TypeName(guc.FieldKill, "walsender"); got != "backend_syscall_kill.walsender" {
+		t.Errorf("TypeName = %q", got)
+	}
+	if guc.BackendTypesName != "pgseccomp.backend_types" {
+		t.Errorf("BackendTypesName = %q", guc.BackendTypesName)
 	}
 }

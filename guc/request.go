@@ -9,7 +9,10 @@ import (
 // A request from the C layer is a sequence of NUL-terminated strings: a
 // section marker, then name/value pairs. "[global]" comes once, first, with
 // the global settings; each "[target]" holds the session settings, an
-// optional "role" and that role's overrides. The C layer keys its filter
+// optional "role" and that role's overrides (session_syscall_<field>.<role>)
+// or, instead, an optional "type" and that backend type's overrides
+// (backend_syscall_<field>.<type>). The role or type comes before its
+// overrides; a section with both is malformed. The C layer keys its filter
 // cache by the bytes of a target section, so a section must be
 // self-contained.
 //
@@ -26,6 +29,7 @@ const (
 	MarkTarget = "[target]"
 	MarkClient = "[client]"
 	KeyRole    = "role"
+	KeyType    = "type"
 )
 
 // Request is a decoded request.
@@ -128,19 +132,27 @@ func setLevel(l *Level, name func(Field) string, setting, val string) error {
 }
 
 func (t *Target) set(setting, val string) error {
-	if setting == KeyRole {
-		t.Role = val
+	switch setting {
+	case KeyRole, KeyType:
+		// Overrides are named after the role or type: a second one
+		// would leave the ones before it under the wrong name.
+		if t.Role != "" || t.Type != "" {
+			return fmt.Errorf("target has more than one role or backend type")
+		}
+		if setting == KeyRole {
+			t.Role = val
+		} else {
+			t.Type = val
+		}
 		return nil
 	}
 	if setLevel(&t.Session, SessionName, setting, val) == nil {
 		return nil
 	}
-	if t.Role != "" {
-		for _, f := range Fields {
-			if setting == RoleName(f, t.Role) {
-				t.Overrides[f] = val
-				return nil
-			}
+	for _, f := range Fields {
+		if n := t.OverrideName(f); n != "" && setting == n {
+			t.Overrides[f] = val
+			return nil
 		}
 	}
 	return fmt.Errorf("unexpected setting %q", setting)
@@ -178,13 +190,16 @@ func EncodeRequest(r *Request) []byte {
 	putLevel(put, r.Global)
 	for _, t := range r.Targets {
 		put(MarkTarget)
-		if t.Role != "" {
+		switch {
+		case t.Role != "":
 			put(KeyRole, t.Role)
+		case t.Type != "":
+			put(KeyType, t.Type)
 		}
 		putLevel(put, t.Session)
 		for _, f := range Fields {
 			if v, ok := t.Overrides[f]; ok {
-				put(RoleName(f, t.Role), v)
+				put(t.OverrideName(f), v)
 			}
 		}
 		for _, c := range t.Clients {

@@ -44,6 +44,21 @@ func TestRequestRoundTrip(t *testing.T) {
 			}},
 		},
 		{
+			name: "type target with overrides",
+			req: &guc.Request{Global: customGlobal, Targets: []guc.Target{
+				{Session: customSession, Type: "autovacuum_worker", Overrides: map[guc.Field]string{
+					guc.FieldError: "readlink", guc.FieldDefault: "error", guc.FieldKill: "*",
+				}},
+			}},
+		},
+		{
+			name: "role and type targets",
+			req: &guc.Request{Global: customGlobal, Targets: []guc.Target{
+				{Session: customSession, Role: "autovacuum_worker", Overrides: map[guc.Field]string{guc.FieldLog: "close"}},
+				{Session: customSession, Type: "autovacuum_worker", Overrides: map[guc.Field]string{guc.FieldLog: "read"}},
+			}},
+		},
+		{
 			name: "several targets",
 			req: &guc.Request{Global: customGlobal, Targets: []guc.Target{
 				{Session: guc.DefaultSession(), Overrides: map[guc.Field]string{}},
@@ -130,6 +145,14 @@ func TestDecodeRequestMalformed(t *testing.T) {
 		{"override of another role", wire("[global]", "[target]", "role", "joe", "session_syscall_error.ann", "")},
 		{"override without role", wire("[global]", "[target]", "session_syscall_error.", "")},
 		{"override in global section", wire("[global]", "session_syscall_error.joe", "")},
+		{"role and type", wire("[global]", "[target]", "role", "joe", "type", "walsender")},
+		{"type and role", wire("[global]", "[target]", "type", "walsender", "role", "joe")},
+		{"type twice", wire("[global]", "[target]", "type", "walsender", "type", "checkpointer")},
+		{"override of another type", wire("[global]", "[target]", "type", "walsender", "backend_syscall_error.checkpointer", "")},
+		{"role override in a type target", wire("[global]", "[target]", "type", "walsender", "session_syscall_error.walsender", "")},
+		{"type override in a role target", wire("[global]", "[target]", "role", "joe", "backend_syscall_error.joe", "")},
+		{"type override without type", wire("[global]", "[target]", "backend_syscall_error.walsender", "")},
+		{"override before type", wire("[global]", "[target]", "backend_syscall_error.walsender", "", "type", "walsender")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,4 +206,63 @@ func TestDecodeRequestStart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecodeRequestType pins the wire form of a backend-type target, as
+// the C layer writes it.
+func TestDecodeRequestType(t *testing.T) {
+	b := wire(
+		"[global]",
+		"[target]", "type", "autovacuum_worker", "pgseccomp.session_syscall_default", "error",
+		"backend_syscall_error.autovacuum_worker", "readlink", "backend_syscall_default.autovacuum_worker", "log",
+	)
+	got, err := guc.DecodeRequest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Targets) != 1 {
+		t.Fatalf("%d targets, want 1", len(got.Targets))
+	}
+	tg := got.Targets[0]
+	want := map[guc.Field]string{guc.FieldError: "readlink", guc.FieldDefault: "log"}
+	if tg.Type != "autovacuum_worker" || tg.Role != "" || !reflect.DeepEqual(tg.Overrides, want) {
+		t.Errorf("target = %+v", tg)
+	}
+	if eff := tg.Effective(); eff.Default.Name != "backend_syscall_default.autovacuum_worker" || eff.Default.Raw != "log" {
+		t.Errorf("effective default = %+v", eff.Default)
+	}
+	if again, err := guc.DecodeRequest(guc.EncodeRequest(got)); err != nil || !reflect.DeepEqual(again, got) {
+		t.Errorf("round trip: %+v, %v; want %+v", again, err, got)
+	}
+}
+
+// FuzzDecodeRequest: any request that decodes encodes to one that decodes
+// to the same thing, role and backend-type targets included.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, fields := range [][]string{
+		{"[global]", "[target]", "role", "joe", "session_syscall_error.joe", "readlink"},
+		{"[global]", "[target]", "type", "autovacuum_worker", "backend_syscall_kill.autovacuum_worker", ""},
+		{"[start]", "[global]", "pgseccomp.global_syscall_default", "log", "[target]", "[client]", "kill_list", "*"},
+		{"[global]", "[target]", "role", "", "type", "walsender", "backend_syscall_default.walsender", "error"},
+	} {
+		f.Add(wire(fields...))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		req, err := guc.DecodeRequest(b)
+		if err != nil {
+			return
+		}
+		for _, tg := range req.Targets {
+			if tg.Role != "" && tg.Type != "" {
+				t.Fatalf("target %+v has both a role and a type", tg)
+			}
+		}
+		again, err := guc.DecodeRequest(guc.EncodeRequest(req))
+		if err != nil {
+			t.Fatalf("re-encoded %+v does not decode: %v", req, err)
+		}
+		if !reflect.DeepEqual(again, req) {
+			t.Errorf("round trip:\ngot  %+v\nwant %+v", again, req)
+		}
+	})
 }

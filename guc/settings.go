@@ -69,6 +69,8 @@ const Inherit = "*"
 const (
 	EnabledName      = "pgseccomp.enabled"
 	SessionRolesName = "pgseccomp.session_roles"
+	// BackendTypesName lists the backend types that have overrides.
+	BackendTypesName = "pgseccomp.backend_types"
 )
 
 // GlobalName is the name of a global (postmaster) setting.
@@ -80,6 +82,12 @@ func SessionName(f Field) string { return "pgseccomp.session_syscall_" + string(
 // RoleName is the name of a per-role override: a placeholder setting that
 // PostgreSQL neither defines nor validates.
 func RoleName(f Field, role string) string { return "session_syscall_" + string(f) + "." + role }
+
+// TypeName is the name of a per-backend-type override, such as
+// backend_syscall_error.autovacuum_worker: a placeholder setting like a
+// role's, with its own prefix so that a backend type and a role of the same
+// name cannot be confused.
+func TypeName(f Field, typ string) string { return "backend_syscall_" + string(f) + "." + typ }
 
 // Defaults of the settings, as in the original.
 const (
@@ -101,31 +109,47 @@ type Level struct {
 	Lists   [4]Value // indexed by Action
 }
 
-// Target is everything needed to build the filter of one kind of client
-// backend: the global level, the session level and, for a role listed in
-// pgseccomp.session_roles, that role's overrides.
+// Target is everything needed to build the filter of one kind of backend:
+// the global level, the session level and, for a role listed in
+// pgseccomp.session_roles or a backend type listed in
+// pgseccomp.backend_types, its overrides. A target has a role or a type,
+// never both: a role is who a client authenticated as, a type is what a
+// process does, and one filter cannot take overrides from two places.
 type Target struct {
 	Global    Level
 	Session   Level
 	Role      string           // empty for the plain session filter
+	Type      string           // backend type key, such as autovacuum_worker; empty if none
 	Overrides map[Field]string // only the overrides that are set
 	Clients   []Client         // set_client_filter calls, oldest first
 }
 
-// Effective returns the session level as it applies to the target's role:
-// each override that is set replaces the session value, the others fall back
-// to it.
+// OverrideName is the name of the target's override of field f: a role's
+// or a backend type's, or "" for a target with neither.
+func (t Target) OverrideName(f Field) string {
+	switch {
+	case t.Role != "":
+		return RoleName(f, t.Role)
+	case t.Type != "":
+		return TypeName(f, t.Type)
+	}
+	return ""
+}
+
+// Effective returns the session level as it applies to the target's role
+// or backend type: each override that is set replaces the session value,
+// the others fall back to it.
 func (t Target) Effective() Level {
 	lvl := t.Session
-	if t.Role == "" {
+	if t.OverrideName(FieldDefault) == "" {
 		return lvl
 	}
 	if v, ok := t.Overrides[FieldDefault]; ok {
-		lvl.Default = Value{Name: RoleName(FieldDefault, t.Role), Raw: v}
+		lvl.Default = Value{Name: t.OverrideName(FieldDefault), Raw: v}
 	}
 	for _, a := range Actions {
 		if v, ok := t.Overrides[ListField(a)]; ok {
-			lvl.Lists[a] = Value{Name: RoleName(ListField(a), t.Role), Raw: v}
+			lvl.Lists[a] = Value{Name: t.OverrideName(ListField(a)), Raw: v}
 		}
 	}
 	return lvl

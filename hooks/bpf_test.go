@@ -445,10 +445,13 @@ func TestPropertyStack(t *testing.T) {
 			t.Fatalf("%s: first row is %+v, not the default", label, rows[0])
 		}
 		for _, n := range probes {
-			// The merge by hand: highest action, later filter on a tie.
+			// The merge by hand: highest action, later filter on a tie,
+			// unless pgseccomp decided and the later filter's default
+			// only agrees.
 			var best hooks.Decision
 			for j, f := range s.Stack {
-				if d := f.Decide(n); j == 0 || d.Action >= best.Action {
+				d := f.Decide(n)
+				if j == 0 || d.Action > best.Action || (d.Action == best.Action && (d.Named || best.Source != hooks.SourceSelf)) {
 					best = d
 				}
 			}

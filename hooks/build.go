@@ -57,7 +57,7 @@ func BuildGlobal(l guc.Level, r guc.Resolver, needs []string) (*Global, error) {
 			continue
 		}
 		if pol.Default != guc.Allow {
-			g.Filter.Rules[nr] = Decision{Action: guc.Allow, Source: SourceSelf}
+			g.Filter.Rules[nr] = Decision{Action: guc.Allow, Source: SourceSelf, Named: true}
 		}
 	}
 	return g, nil
@@ -95,10 +95,19 @@ func BuildSession(g *Global, t guc.Target, r guc.Resolver) (*Session, error) {
 // session and the client filters its earlier calls loaded. NULL arguments
 // take the session's decisions, not the earlier calls': the kernel stacks
 // every filter anyway, so the result is never looser than any of them.
+//
+// Two limits protect the rest of the cluster from whoever may call it: the
+// client level never kills (kill acts as error; see noKill), and never
+// denies what a backend needs to report an error and exit (see
+// ClientFloor).
 func BuildClient(g *Global, s *Session, c guc.Client, r guc.Resolver) (*Filter, []Warning, error) {
 	pol, err := guc.Compile(guc.ClientSpec(c, s.Policy), g.Lists, r)
 	if err != nil {
 		return nil, nil, err
 	}
-	return FromPolicy(pol, SourceClient), pol.Warnings, nil
+	warnings := append([]Warning(nil), pol.Warnings...)
+	warnings = append(warnings, noKill(pol, c)...)
+	f := FromPolicy(pol, SourceClient)
+	warnings = append(warnings, keepFloor(f, pol, r)...)
+	return f, warnings, nil
 }

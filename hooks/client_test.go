@@ -24,10 +24,20 @@ func call(def *string, allow, log, err, kill *string) guc.Client {
 	return guc.Client{Default: def, Lists: [4]*string{allow, log, err, kill}}
 }
 
+// floored adds to f the floor's allows for the syscalls nrs: what the
+// client level keeps allowed although f would deny it.
+func floored(f *hooks.Filter, nrs ...int32) *hooks.Filter {
+	for _, n := range nrs {
+		f.Rules[n] = hooks.Decision{Action: guc.Allow, Source: hooks.SourceFloor, Named: true}
+	}
+	return f
+}
+
 func TestBuildClient(t *testing.T) {
 	global := globalLevel("allow", "", "", "ptrace", "chown")
 	// The session policy: read, write, close allow; ptrace error (its
-	// "*"); readlink kill; default log.
+	// "*"); readlink kill; default log. Kill acts as error in a client
+	// filter; of testTable, write, close, kill and futex are on the floor.
 	session := sessionLevel("log", "read,write,close", "*", "*", "readlink")
 	const c = "client"
 	tests := []struct {
@@ -41,21 +51,21 @@ func TestBuildClient(t *testing.T) {
 			target: guc.Target{Session: session},
 			calls:  []guc.Client{call(nil, nil, nil, nil, nil)},
 			want: []*hooks.Filter{filter(guc.Log, c, map[int32]guc.Action{
-				0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 101: guc.Error, 89: guc.Kill,
+				0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 101: guc.Error, 89: guc.Error,
 			})},
 		},
 		{
 			// The second call's NULLs take the session's decisions, not
-			// the first call's: futex is not denied by the second filter.
+			// the first call's: wait4 is not denied by the second filter.
 			name:   "NULLs take the session, not earlier calls",
 			target: guc.Target{Session: session},
 			calls: []guc.Client{
-				call(arg("error"), nil, nil, arg("futex"), nil),
+				call(arg("error"), nil, nil, arg("wait4"), nil),
 				call(nil, nil, nil, nil, nil),
 			},
 			want: []*hooks.Filter{
-				filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 202: guc.Error, 89: guc.Kill}),
-				filter(guc.Log, c, map[int32]guc.Action{0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 101: guc.Error, 89: guc.Kill}),
+				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 61: guc.Error, 89: guc.Error}), 62, 202),
+				filter(guc.Log, c, map[int32]guc.Action{0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 101: guc.Error, 89: guc.Error}),
 			},
 		},
 		{
@@ -63,8 +73,17 @@ func TestBuildClient(t *testing.T) {
 			target: guc.Target{Session: session, Role: "joe",
 				Overrides: map[guc.Field]string{guc.FieldKill: "", guc.FieldDefault: "kill"}},
 			calls: []guc.Client{call(nil, nil, nil, nil, nil)},
-			want: []*hooks.Filter{filter(guc.Kill, c, map[int32]guc.Action{
+			want: []*hooks.Filter{floored(filter(guc.Error, c, map[int32]guc.Action{
 				0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 101: guc.Error,
+			}), 62, 202)},
+		},
+		{
+			name: "NULLs take the backend type",
+			target: guc.Target{Session: session, Type: "autovacuum_worker",
+				Overrides: map[guc.Field]string{guc.FieldError: "wait4"}},
+			calls: []guc.Client{call(nil, nil, nil, nil, nil)},
+			want: []*hooks.Filter{filter(guc.Log, c, map[int32]guc.Action{
+				0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 61: guc.Error, 89: guc.Error,
 			})},
 		},
 		{
@@ -72,7 +91,7 @@ func TestBuildClient(t *testing.T) {
 			target: guc.Target{Session: session},
 			calls:  []guc.Client{call(nil, arg("*"), arg("readlink"), arg("*"), arg("*"))},
 			want: []*hooks.Filter{filter(guc.Log, c, map[int32]guc.Action{
-				89: guc.Log, 101: guc.Error, 92: guc.Kill,
+				89: guc.Log, 101: guc.Error, 92: guc.Error,
 			})},
 		},
 		{
@@ -90,7 +109,7 @@ func TestBuildClient(t *testing.T) {
 			name:   "inherited lists disagree",
 			target: guc.Target{Session: sessionLevel("allow", "chown", "", "", "")},
 			calls:  []guc.Client{call(nil, nil, nil, nil, arg("*"))},
-			want:   []*hooks.Filter{filter(guc.Allow, c, map[int32]guc.Action{92: guc.Kill})},
+			want:   []*hooks.Filter{filter(guc.Allow, c, map[int32]guc.Action{92: guc.Error})},
 		},
 		{
 			// No session filter of its own; its policy is still there.
@@ -98,8 +117,8 @@ func TestBuildClient(t *testing.T) {
 			target: guc.Target{Session: sessionLevel("allow", "*", "*", "*", "*")},
 			calls:  []guc.Client{call(nil, nil, nil, nil, nil), call(arg("error"), arg("read"), nil, nil, nil)},
 			want: []*hooks.Filter{
-				filter(guc.Allow, c, map[int32]guc.Action{101: guc.Error, 92: guc.Kill}),
-				filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 101: guc.Error, 92: guc.Kill}),
+				filter(guc.Allow, c, map[int32]guc.Action{101: guc.Error, 92: guc.Error}),
+				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 101: guc.Error, 92: guc.Error}), 1, 3, 62, 202),
 			},
 		},
 	}
@@ -178,7 +197,7 @@ func TestCompileClients(t *testing.T) {
 	session := sessionLevel("allow", "*", "getppid", "*", "setsid")
 	// Decides as the global filter: no filter of its own.
 	plain := sessionLevel("allow", "*", "*", "*", "*")
-	c1 := call(nil, arg("setsid"), nil, arg("getpid"), nil)
+	c1 := call(nil, arg("setsid"), nil, arg("getuid"), nil)
 	c2 := call(arg("log"), arg("setsid"), nil, nil, nil)
 	type row struct {
 		name   string // "" is the default row
@@ -194,14 +213,14 @@ func TestCompileClients(t *testing.T) {
 		err     string // the argument the error names
 	}{
 		{
-			// The program is c2's: getpid is c1's error, but c2's NULL
+			// The program is c2's: getuid is c1's error, but c2's NULL
 			// error list is the session's, which allows it.
 			name:    "two calls",
 			target:  guc.Target{Session: session, Clients: []guc.Client{c1, c2}},
-			program: map[string]guc.Action{"getpid": guc.Log, "setsid": guc.Allow, "ptrace": guc.Error, "reboot": guc.Log, "getppid": guc.Log, "uname": guc.Log},
+			program: map[string]guc.Action{"getuid": guc.Log, "setsid": guc.Allow, "ptrace": guc.Error, "reboot": guc.Log, "getppid": guc.Log, "uname": guc.Log},
 			rows: []row{
 				{"", guc.Log, "client"},
-				{"getpid", guc.Error, "client"}, // c1
+				{"getuid", guc.Error, "client"}, // c1
 				{"ptrace", guc.Error, "client"}, // tie of all four: the last
 				{"getppid", guc.Log, "client"},  // tie with the session
 				{"setsid", guc.Kill, "session"}, // the clients allow it
@@ -211,10 +230,10 @@ func TestCompileClients(t *testing.T) {
 		{
 			name:    "one call",
 			target:  guc.Target{Session: session, Clients: []guc.Client{c1}},
-			program: map[string]guc.Action{"getpid": guc.Error, "setsid": guc.Allow, "ptrace": guc.Allow, "reboot": guc.Allow, "getppid": guc.Log, "uname": guc.Allow},
+			program: map[string]guc.Action{"getuid": guc.Error, "setsid": guc.Allow, "ptrace": guc.Allow, "reboot": guc.Allow, "getppid": guc.Log, "uname": guc.Allow},
 			rows: []row{
 				{"", guc.Allow, "client"},
-				{"getpid", guc.Error, "client"},
+				{"getuid", guc.Error, "client"},
 				{"ptrace", guc.Error, "session"},
 				{"getppid", guc.Log, "client"},
 				{"setsid", guc.Kill, "session"},
@@ -224,7 +243,7 @@ func TestCompileClients(t *testing.T) {
 		{
 			name:    "no call",
 			target:  guc.Target{Session: session},
-			program: map[string]guc.Action{"getpid": guc.Allow, "setsid": guc.Kill, "ptrace": guc.Error, "reboot": guc.Allow, "getppid": guc.Log},
+			program: map[string]guc.Action{"getuid": guc.Allow, "setsid": guc.Kill, "ptrace": guc.Error, "reboot": guc.Allow, "getppid": guc.Log},
 			rows: []row{
 				{"", guc.Allow, "session"},
 				{"ptrace", guc.Error, "session"},
@@ -236,12 +255,13 @@ func TestCompileClients(t *testing.T) {
 		{
 			// The stack is the global filter and the call's: the explicit
 			// kill list drops the session's "*" one, so mount is global's.
-			name:    "call without a session filter",
-			target:  guc.Target{Session: plain, Clients: []guc.Client{call(nil, nil, nil, nil, arg("getpid"))}},
-			program: map[string]guc.Action{"getpid": guc.Kill, "ptrace": guc.Error, "reboot": guc.Allow, "uname": guc.Allow},
+			name:   "call without a session filter",
+			target: guc.Target{Session: plain, Clients: []guc.Client{call(nil, nil, nil, nil, arg("getuid"))}},
+			// Its kill acts as error.
+			program: map[string]guc.Action{"getuid": guc.Error, "ptrace": guc.Error, "reboot": guc.Allow, "uname": guc.Allow},
 			rows: []row{
 				{"", guc.Allow, "client"},
-				{"getpid", guc.Kill, "client"},
+				{"getuid", guc.Error, "client"},
 				{"ptrace", guc.Error, "client"},
 				{"reboot", guc.Kill, "global"},
 			},
@@ -467,7 +487,21 @@ func newClientModel(t *testing.T, c guc.Client, session *guc.Policy, global guc.
 	return m
 }
 
+// decide is the call's decision: the client level never kills (kill acts
+// as error) and never denies a syscall of hooks.ClientFloor.
 func (m *clientModel) decide(n int32) guc.Action {
+	a := m.asked(n)
+	if a == guc.Kill {
+		a = guc.Error
+	}
+	if floorNrs[n] && a >= guc.Error {
+		a = guc.Allow
+	}
+	return a
+}
+
+// asked is what the call's arguments give syscall n.
+func (m *clientModel) asked(n int32) guc.Action {
 	if a, ok := m.explicit[n]; ok {
 		return a
 	}
@@ -476,6 +510,28 @@ func (m *clientModel) decide(n int32) guc.Action {
 	}
 	return m.def
 }
+
+// source is the source and whether the call's filter names syscall n: a
+// list does, or the floor.
+func (m *clientModel) source(n int32) (string, bool) {
+	if floorNrs[n] && m.asked(n) >= guc.Error {
+		return hooks.SourceFloor, true
+	}
+	_, e := m.explicit[n]
+	_, i := m.inherited[n]
+	return hooks.SourceClient, e || i
+}
+
+// floorNrs are the native numbers of hooks.ClientFloor.
+var floorNrs = func() map[int32]bool {
+	m := map[int32]bool{}
+	for _, name := range hooks.ClientFloor {
+		if n, ok := native.Number(name); ok {
+			m[n] = true
+		}
+	}
+	return m
+}()
 
 // TestPropertyClientStack: for random sessions and random sequences of 1-3
 // set_client_filter calls, each compiled as the worker compiles it (the
@@ -571,10 +627,10 @@ func TestPropertyClientStack(t *testing.T) {
 				vms, levels = append(vms, load(t, tr.BPF)), append(levels, "client")
 			}
 			for _, n := range probes {
-				kernel, last := guc.Allow, 0
-				for j, v := range vms {
+				kernel := guc.Allow
+				for _, v := range vms {
 					if a := v.action(t, n, arch); a >= kernel {
-						kernel, last = a, j
+						kernel = a
 					}
 				}
 				if s := decide(sess, n); kernel < s {
@@ -598,10 +654,25 @@ func TestPropertyClientStack(t *testing.T) {
 				if row.Action != kernel {
 					t.Errorf("%s: after call %d, syscall %d: the kernel would %v, the rows say %v", label, k, n, kernel, row.Action)
 				}
-				// On a tie the later filter is named.
-				src := levels[last]
-				if src == "global" {
-					src = g.Filter.Decide(n).Source
+				// On a tie the later filter is named, unless pgseccomp
+				// decided and the later filter agrees by its default.
+				src, best := "", guc.Allow
+				for j, v := range vms {
+					var s string
+					var named bool
+					switch levels[j] {
+					case "global":
+						_, named = g.Filter.Rules[n]
+						s = g.Filter.Decide(n).Source
+					case "session":
+						_, named = sess.Rules[n]
+						s = "session"
+					default:
+						s, named = models[j-(len(vms)-k)].source(n)
+					}
+					if a := v.action(t, n, arch); j == 0 || a > best || (a == best && (named || src != hooks.SourceSelf)) {
+						src, best = s, a
+					}
 				}
 				if row.Source != src {
 					t.Errorf("%s: after call %d, syscall %d: the rows name %q, the deciding program is %q", label, k, n, row.Source, src)

@@ -26,6 +26,11 @@ type Decision struct {
 	Action guc.Action
 	Errno  syscall.Errno // for Error; 0 means guc.DefaultErrno
 	Source string
+	// Named is set when the filter has a rule for the syscall, clear
+	// when its default decides. Describe needs it: a filter that only
+	// happens to agree through its default does not take the row from
+	// what pgseccomp added on purpose.
+	Named bool
 }
 
 // Filter is the decisions of one kernel filter: a default and rules for the
@@ -39,12 +44,13 @@ type Filter struct {
 func FromPolicy(p *guc.Policy, source string) *Filter {
 	f := &Filter{Default: Decision{Action: p.Default, Source: source}, Rules: make(map[int32]Decision, len(p.Rules))}
 	for nr, r := range p.Rules {
-		f.Rules[nr] = Decision{Action: r.Action, Errno: r.Errno, Source: source}
+		f.Rules[nr] = Decision{Action: r.Action, Errno: r.Errno, Source: source, Named: true}
 	}
 	return f
 }
 
-// Decide is the filter's decision for syscall nr.
+// Decide is the filter's decision for syscall nr: its rule, or its default
+// (not Named).
 func (f *Filter) Decide(nr int32) Decision {
 	if d, ok := f.Rules[nr]; ok {
 		return d
@@ -111,7 +117,11 @@ const DefaultNr = -1
 
 // Describe merges a stack of filters, oldest first, the way the kernel
 // does: per syscall the action of highest precedence wins; on a tie the
-// later filter is named. It returns the default row, then one row per
+// later filter is named, except that a later filter's default does not
+// take a syscall from pgseccomp (SourceSelf, SourceFloor): the row keeps
+// saying that pgseccomp allows it on purpose, where a later default only
+// agrees by chance and a rule of a later filter would still be named. It
+// returns the default row, then one row per
 // syscall named by any filter of the stack, ascending.
 func Describe(stack []*Filter) []Row {
 	named := map[int32]bool{}
@@ -138,7 +148,11 @@ func Describe(stack []*Filter) []Row {
 func merge(stack []*Filter, pick func(*Filter) Decision, nr int32) Row {
 	var best Decision
 	for i, f := range stack {
-		if d := pick(f); i == 0 || d.Action >= best.Action {
+		d := pick(f)
+		switch {
+		case i == 0 || d.Action > best.Action:
+			best = d
+		case d.Action == best.Action && (d.Named || best.Source != SourceSelf):
 			best = d
 		}
 	}

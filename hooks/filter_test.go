@@ -40,7 +40,7 @@ func sessionLevel(def, allow, log, err, kill string) guc.Level {
 func filter(def guc.Action, src string, rules map[int32]guc.Action) *hooks.Filter {
 	f := &hooks.Filter{Default: hooks.Decision{Action: def, Source: src}, Rules: map[int32]hooks.Decision{}}
 	for nr, a := range rules {
-		f.Rules[nr] = hooks.Decision{Action: a, Source: src}
+		f.Rules[nr] = hooks.Decision{Action: a, Source: src, Named: true}
 	}
 	return f
 }
@@ -129,16 +129,52 @@ func TestDescribe(t *testing.T) {
 		},
 		{
 			// Sources are per rule: a "pgseccomp" allow in the global
-			// filter is named when it wins.
-			name: "per-rule source",
+			// filter is named when it wins, and a later filter that
+			// agrees only through its default does not take it.
+			name: "pgseccomp kept over a later default",
 			stack: []*hooks.Filter{
 				{
 					Default: hooks.Decision{Action: guc.Kill, Source: "global"},
-					Rules:   map[int32]hooks.Decision{X: {Action: guc.Allow, Source: "pgseccomp"}},
+					Rules:   map[int32]hooks.Decision{X: {Action: guc.Allow, Source: "pgseccomp", Named: true}},
 				},
 				filter(guc.Allow, "session", map[int32]guc.Action{Y: guc.Log}),
+				filter(guc.Allow, "client", nil),
 			},
-			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "global"}, {Nr: Y, Action: guc.Kill, Source: "global"}, {Nr: X, Action: guc.Allow, Source: "session"}},
+			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "global"}, {Nr: Y, Action: guc.Kill, Source: "global"}, {Nr: X, Action: guc.Allow, Source: "pgseccomp"}},
+		},
+		{
+			// A later rule that names the syscall still wins the tie.
+			name: "pgseccomp then a named rule",
+			stack: []*hooks.Filter{
+				{
+					Default: hooks.Decision{Action: guc.Kill, Source: "global"},
+					Rules:   map[int32]hooks.Decision{X: {Action: guc.Allow, Source: "pgseccomp", Named: true}},
+				},
+				filter(guc.Allow, "session", map[int32]guc.Action{X: guc.Allow}),
+			},
+			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "global"}, {Nr: X, Action: guc.Allow, Source: "session"}},
+		},
+		{
+			// Only pgseccomp's own decisions hold a tie against a
+			// default: a global rule does not.
+			name: "global rule then a later default",
+			stack: []*hooks.Filter{
+				filter(guc.Kill, "global", map[int32]guc.Action{X: guc.Allow}),
+				filter(guc.Allow, "session", nil),
+			},
+			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "global"}, {Nr: X, Action: guc.Allow, Source: "session"}},
+		},
+		{
+			// A stricter later default still wins outright.
+			name: "pgseccomp then a stricter default",
+			stack: []*hooks.Filter{
+				{
+					Default: hooks.Decision{Action: guc.Kill, Source: "global"},
+					Rules:   map[int32]hooks.Decision{X: {Action: guc.Allow, Source: "pgseccomp", Named: true}},
+				},
+				filter(guc.Error, "session", nil),
+			},
+			want: []hooks.Row{{Nr: -1, Action: guc.Kill, Source: "global"}, {Nr: X, Action: guc.Error, Source: "session"}},
 		},
 	}
 	for _, tt := range tests {
@@ -172,35 +208,35 @@ func TestBuildGlobal(t *testing.T) {
 			name:  "allow default adds nothing",
 			level: globalLevel("allow", "", "", "ptrace", ""),
 			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: g}, Rules: map[int32]hooks.Decision{
-				101: {Action: guc.Error, Source: g},
+				101: {Action: guc.Error, Source: g, Named: true},
 			}},
 		},
 		{
 			name:  "error default allows the needs",
 			level: globalLevel("error", "read", "", "", ""),
 			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: g}, Rules: map[int32]hooks.Decision{
-				0: {Action: guc.Allow, Source: g}, 56: {Action: self, Source: s}, 61: {Action: self, Source: s}, 62: {Action: self, Source: s}, 202: {Action: self, Source: s},
+				0: {Action: guc.Allow, Source: g, Named: true}, 56: {Action: self, Source: s, Named: true}, 61: {Action: self, Source: s, Named: true}, 62: {Action: self, Source: s, Named: true}, 202: {Action: self, Source: s, Named: true},
 			}},
 		},
 		{
 			name:  "log default allows the needs",
 			level: globalLevel("log", "", "", "", "ptrace"),
 			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Log, Source: g}, Rules: map[int32]hooks.Decision{
-				101: {Action: guc.Kill, Source: g}, 56: {Action: self, Source: s}, 61: {Action: self, Source: s}, 62: {Action: self, Source: s}, 202: {Action: self, Source: s},
+				101: {Action: guc.Kill, Source: g, Named: true}, 56: {Action: self, Source: s, Named: true}, 61: {Action: self, Source: s, Named: true}, 62: {Action: self, Source: s, Named: true}, 202: {Action: self, Source: s, Named: true},
 			}},
 		},
 		{
 			name:  "needs in allow and log lists are left alone",
 			level: globalLevel("kill", "wait4", "futex", "", ""),
 			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Kill, Source: g}, Rules: map[int32]hooks.Decision{
-				61: {Action: guc.Allow, Source: g}, 202: {Action: guc.Log, Source: g}, 56: {Action: self, Source: s}, 62: {Action: self, Source: s},
+				61: {Action: guc.Allow, Source: g, Named: true}, 202: {Action: guc.Log, Source: g, Named: true}, 56: {Action: self, Source: s, Named: true}, 62: {Action: self, Source: s, Named: true},
 			}},
 		},
 		{
 			name:  "needs denied by a list are kept with a warning",
 			level: globalLevel("error", "", "", "kill", "CLONE"),
 			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: g}, Rules: map[int32]hooks.Decision{
-				56: {Action: guc.Kill, Source: g}, 62: {Action: guc.Error, Source: g}, 61: {Action: self, Source: s}, 202: {Action: self, Source: s},
+				56: {Action: guc.Kill, Source: g, Named: true}, 62: {Action: guc.Error, Source: g, Named: true}, 61: {Action: self, Source: s, Named: true}, 202: {Action: self, Source: s, Named: true},
 			}},
 			warnings: []string{
 				`parameter "` + gKill + `" denies syscall "clone"`,
@@ -211,7 +247,7 @@ func TestBuildGlobal(t *testing.T) {
 			name:  "denied need under an allow default",
 			level: globalLevel("allow", "", "", "", "futex"),
 			want: &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: g}, Rules: map[int32]hooks.Decision{
-				202: {Action: guc.Kill, Source: g},
+				202: {Action: guc.Kill, Source: g, Named: true},
 			}},
 			warnings: []string{`parameter "` + gKill + `" denies syscall "futex"`},
 		},

@@ -18,8 +18,10 @@ type Issue struct {
 
 // Lint lists what a DBA should know about the global and one target's
 // session settings: siblings an allow list misses, rules that families
-// extend, restrictions a session cannot lift, kill in a backend, skipped
-// syscalls of other architectures.
+// extend (also over a sibling that only an inherited list allows), the
+// io_uring syscalls denied with what io_uring could do in their place,
+// restrictions a session cannot lift, kill in a backend, skipped syscalls
+// of other architectures.
 func Lint(g *Global, s *Session, r guc.Resolver) []Issue {
 	var out []Issue
 	out = append(out, levelIssues("global", g.Policy, r)...)
@@ -61,6 +63,10 @@ func levelIssues(context string, p *guc.Policy, r guc.Resolver) []Issue {
 		case rule.ImpliedBy == "clone" && rule.Name == "clone3":
 			out = append(out, Issue{context, rule.Setting, "clone3",
 				"clone3 fails with ENOSYS so that glibc falls back to clone, which the filter can inspect."})
+		case rule.ImpliedBy != "" && guc.IOUringCall(rule.Name):
+			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
+				"%s gets the action %s too, because io_uring performs %s without the syscall.",
+				rule.Name, rule.Action, rule.ImpliedBy)})
 		case rule.ImpliedBy != "":
 			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
 				"%s gets the action %s too, because %s does the same through another entry point.",

@@ -1,16 +1,16 @@
 /*
- * cache.c
- *		Shared memory: compiled session filters, keyed by their settings, and
- *		the queue of compile requests served by the background worker.
+ * queue.c
+ *		Shared memory slots through which set_client_filter asks the compile
+ *		worker for a program, and gets it back.
  *
- * A connecting backend looks up the filter compiled for its exact settings
- * (the bytes of its request section). The worker fills the cache at start
- * and after each reload, so the connection path normally compiles nothing;
- * a miss (a connection that beats the worker to a reload) queues a request
- * and waits for the worker. set_client_filter queues its compile the same
- * way and gets the result back in its request slot.
+ * A session's own filter may deny fork and what a Go runtime needs, so it
+ * cannot compile; the worker, which only the global filter confines, can.
+ * What a slot holds may have been written by any process, so both sides
+ * check every length they read from it. A forged answer only reaches the
+ * session that asked, which stacks it on what it already enforces.
  */
-#include "pgseccomp.h"
+#include "queue.h"
+
 
 #include <signal.h>
 
@@ -37,14 +37,6 @@ typedef struct StoredFilter
 											 * message NUL detail NUL hint */
 } StoredFilter;
 
-typedef struct CacheEntry
-{
-	bool		used;
-	uint64		stamp;			/* for LRU eviction */
-	uint8		key[PGSECCOMP_KEY_LEN];
-	StoredFilter filter;
-} CacheEntry;
-
 typedef enum SlotState
 {
 	SLOT_FREE,
@@ -57,11 +49,10 @@ typedef struct RequestSlot
 {
 	SlotState	state;
 	pid_t		owner;			/* -1: the owner gave up waiting */
-	RequestKind kind;
 	bool		ok;				/* the worker could run the helper ... */
 	char		message[512];	/* ... or why not */
 	char		detail[1024];
-	StoredFilter result;		/* for REQUEST_CLIENT */
+	StoredFilter result;
 	int			len;
 	char		request[PGSECCOMP_REQUEST_MAX];
 } RequestSlot;
@@ -71,25 +62,23 @@ typedef struct PgseccompShared
 	LWLock	   *lock;
 	ConditionVariable cv;		/* a request was finished or a slot freed */
 	Latch	   *worker_latch;
-	uint64		clock;
-	CacheEntry	entries[PGSECCOMP_CACHE_ENTRIES];
 	RequestSlot slots[PGSECCOMP_REQUEST_SLOTS];
 } PgseccompShared;
 
 static PgseccompShared *shared = NULL;
 
 Size
-pgseccomp_shmem_size(void)
+pgseccomp_queue_size(void)
 {
-	return add_size(MAXALIGN(sizeof(PgseccompShared)), pgseccomp_leaders_size());
+	return MAXALIGN(sizeof(PgseccompShared));
 }
 
+/* Under AddinShmemInitLock. */
 void
-pgseccomp_shmem_init(void)
+pgseccomp_queue_init(void)
 {
 	bool		found;
 
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	shared = ShmemInitStruct("pgseccomp", sizeof(PgseccompShared), &found);
 	if (!found)
 	{
@@ -97,14 +86,6 @@ pgseccomp_shmem_init(void)
 		shared->lock = &(GetNamedLWLockTranche("pgseccomp"))[0].lock;
 		ConditionVariableInit(&shared->cv);
 	}
-	pgseccomp_leaders_init(&(GetNamedLWLockTranche("pgseccomp"))[1].lock);
-	LWLockRelease(AddinShmemInitLock);
-}
-
-void
-pgseccomp_target_key(const StringInfo section, uint8 *key)
-{
-	pgseccomp_key(section->data, section->len, key);
 }
 
 static void
@@ -163,21 +144,30 @@ store_filter(StoredFilter *s, const CompiledFilter *f)
 	}
 }
 
-/* Copy a stored filter out into local memory. */
-static void
+/*
+ * Copy a stored filter out into local memory. Any process may have written
+ * it: lengths are checked and the text is cut at the end of its buffer.
+ */
+static bool
 load_filter(const StoredFilter *s, CompiledFilter *out)
 {
+	char		text[PGSECCOMP_ROWS_MAX + 3];
+
 	memset(out, 0, sizeof(*out));
 	out->ok = s->ok;
 	out->has_program = s->has_program;
 	out->ninsns = s->ninsns;
+	if (s->has_program && (s->ninsns <= 0 || s->ninsns > BPF_MAXINSNS))
+		return false;
 	if (s->has_program)
 	{
 		out->program = palloc(sizeof(struct sock_filter) * s->ninsns);
 		memcpy(out->program, s->program, sizeof(struct sock_filter) * s->ninsns);
 	}
+	memcpy(text, s->text, PGSECCOMP_ROWS_MAX);
+	memset(text + PGSECCOMP_ROWS_MAX, 0, 3);
 	{
-		const char *first = s->text;
+		const char *first = text;
 		const char *second = first + strlen(first) + 1;
 		const char *third = second + strlen(second) + 1;
 
@@ -194,68 +184,7 @@ load_filter(const StoredFilter *s, CompiledFilter *out)
 			out->error.hint = *third ? pstrdup(third) : NULL;
 		}
 	}
-}
-
-static CacheEntry *
-find_entry(const uint8 *key)
-{
-	int			i;
-
-	for (i = 0; i < PGSECCOMP_CACHE_ENTRIES; i++)
-	{
-		CacheEntry *e = &shared->entries[i];
-
-		if (e->used && memcmp(e->key, key, PGSECCOMP_KEY_LEN) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-bool
-pgseccomp_cache_lookup(const uint8 *key, CompiledFilter *out)
-{
-	CacheEntry *e;
-
-	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	e = find_entry(key);
-	if (e != NULL)
-	{
-		e->stamp = ++shared->clock;
-		load_filter(&e->filter, out);
-	}
-	LWLockRelease(shared->lock);
-	return e != NULL;
-}
-
-/* Store a compiled filter under its key, evicting the least recently used. */
-void
-pgseccomp_cache_store(const uint8 *key, const CompiledFilter *f)
-{
-	CacheEntry *e;
-	int			i;
-
-	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	e = find_entry(key);
-	if (e == NULL)
-	{
-		/* a free entry, or else the least recently used one */
-		e = &shared->entries[0];
-		for (i = 0; i < PGSECCOMP_CACHE_ENTRIES && e->used; i++)
-		{
-			CacheEntry *c = &shared->entries[i];
-
-			if (!c->used || c->stamp < e->stamp)
-				e = c;
-		}
-	}
-	e->used = true;
-	e->stamp = ++shared->clock;
-	memcpy(e->key, key, PGSECCOMP_KEY_LEN);
-	store_filter(&e->filter, f);
-	LWLockRelease(shared->lock);
-	/* The postmaster seeds the cache before anyone can wait on it. */
-	if (MyProc != NULL)
-		ConditionVariableBroadcast(&shared->cv);
+	return true;
 }
 
 /* Is the backend that queued a request gone? Its slot can be reused. */
@@ -273,11 +202,6 @@ set_why(HelperMessage *why, const char *message, char *detail, const char *hint)
 	why->hint = hint ? pstrdup(hint) : NULL;
 }
 
-/*
- * Ask the worker to compile a request, and wait. A REQUEST_TARGET section
- * is compiled into the cache; a REQUEST_CLIENT request's result comes back
- * in *result. Returns false with *why set if it could not be done.
- */
 /* Give up a slot: a running request is freed by the worker when done. */
 static void
 abandon_slot(RequestSlot *slot)
@@ -299,7 +223,7 @@ abandon_slot(RequestSlot *slot)
  * has passed. Returns the slot, still held, or NULL on timeout.
  */
 static RequestSlot *
-queue_and_wait(RequestKind kind, const StringInfo request, RequestSlot *volatile *held)
+queue_and_wait(const StringInfo request, RequestSlot *volatile *held)
 {
 	TimestampTz deadline = GetCurrentTimestamp() + (TimestampTz) REMOTE_TIMEOUT_MS * 1000;
 
@@ -319,7 +243,6 @@ queue_and_wait(RequestKind kind, const StringInfo request, RequestSlot *volatile
 				slot = *held = s;
 				slot->state = SLOT_PENDING;
 				slot->owner = MyProcPid;
-				slot->kind = kind;
 				slot->len = request->len;
 				memcpy(slot->request, request->data, request->len);
 			}
@@ -342,13 +265,12 @@ queue_and_wait(RequestKind kind, const StringInfo request, RequestSlot *volatile
 }
 
 /*
- * Ask the worker to compile a request, and wait. A REQUEST_TARGET section
- * is compiled into the cache; a REQUEST_CLIENT request's result comes back
- * in *result. Returns false with *why set if it could not be done. An
- * error while waiting (a cancel) gives the slot up.
+ * Ask the worker to compile a request, and wait; the result comes back in
+ * *result. Returns false with *why set if it could not be done. An error
+ * while waiting (a cancel) gives the slot up.
  */
 bool
-pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
+pgseccomp_compile_remote(const StringInfo request,
 						 CompiledFilter *result, HelperMessage *why)
 {
 	RequestSlot *volatile held = NULL;
@@ -366,7 +288,7 @@ pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
 	ConditionVariablePrepareToSleep(&shared->cv);
 	PG_TRY();
 	{
-		done = queue_and_wait(kind, request, &held);
+		done = queue_and_wait(request, &held);
 	}
 	PG_CATCH();
 	{
@@ -390,9 +312,16 @@ pgseccomp_compile_remote(RequestKind kind, const StringInfo request,
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	ok = done->ok;
 	if (!ok)
+	{
+		done->message[sizeof(done->message) - 1] = '\0';
+		done->detail[sizeof(done->detail) - 1] = '\0';
 		set_why(why, done->message, done->detail[0] ? pstrdup(done->detail) : NULL, NULL);
-	else if (result)
-		load_filter(&done->result, result);
+	}
+	else if (!load_filter(&done->result, result))
+	{
+		ok = false;
+		set_why(why, "malformed answer from the pgseccomp background worker", NULL, NULL);
+	}
 	done->state = SLOT_FREE;
 	done->owner = 0;
 	LWLockRelease(shared->lock);
@@ -419,7 +348,7 @@ pgseccomp_worker_attach(void)
 
 /* Take the next pending request, if any. */
 bool
-pgseccomp_next_request(StringInfo request, RequestKind *kind, int *slotno)
+pgseccomp_next_request(StringInfo request, int *slotno)
 {
 	int			i;
 
@@ -432,8 +361,9 @@ pgseccomp_next_request(StringInfo request, RequestKind *kind, int *slotno)
 		{
 			s->state = SLOT_RUNNING;
 			resetStringInfo(request);
-			appendBinaryStringInfo(request, s->request, s->len);
-			*kind = s->kind;
+			/* Its writer may be hostile: never read past the slot. */
+			if (s->len > 0 && s->len <= PGSECCOMP_REQUEST_MAX)
+				appendBinaryStringInfo(request, s->request, s->len);
 			*slotno = i;
 			LWLockRelease(shared->lock);
 			return true;
@@ -443,7 +373,7 @@ pgseccomp_next_request(StringInfo request, RequestKind *kind, int *slotno)
 	return false;
 }
 
-/* Hand back a request: why it failed, or for REQUEST_CLIENT its result. */
+/* Hand back a request: why it failed, or its result. */
 void
 pgseccomp_finish_request(int slotno, const HelperMessage *why,
 						 const CompiledFilter *result)
@@ -457,7 +387,7 @@ pgseccomp_finish_request(int slotno, const HelperMessage *why,
 		strlcpy(s->message, why->message, sizeof(s->message));
 		strlcpy(s->detail, why->detail ? why->detail : "", sizeof(s->detail));
 	}
-	else if (result)
+	else
 		store_filter(&s->result, result);
 	if (s->owner == -1)
 	{

@@ -1,0 +1,300 @@
+/*
+ * confine.c
+ *		Every process that runs a role's code gets its filters before that
+ *		code runs. Two points cover them all:
+ *
+ *		- client backends and walsenders: ClientAuthentication_hook, before
+ *		  session_preload_libraries, PGOPTIONS and per-role settings;
+ *		- every other process that connects to a database (parallel workers,
+ *		  autovacuum workers, logical replication workers, background
+ *		  workers of other extensions): the first transaction callback, at
+ *		  the commit of the start-up transaction that ends InitPostgres,
+ *		  before a parallel worker restores its leader's libraries and
+ *		  settings.
+ *
+ *		What is installed comes from the filters the postmaster compiled
+ *		(store.c), which this process inherited; nothing another process can
+ *		write chooses it, but for a parallel worker's leader (parallel.c).
+ *		needs_fmgr_hook refuses any non-built-in function in a process that
+ *		should be confined and is not: a last line, fail closed.
+ */
+#include "confine.h"
+
+#include <signal.h>
+
+#include "access/parallel.h"
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "replication/walsender.h"
+#include "storage/backendid.h"
+#include "utils/acl.h"
+#include "utils/memutils.h"
+
+#include "install.h"
+#include "parallel.h"
+
+ProcessStack *pgseccomp_stack = NULL;
+
+/* The process that finished confining itself; children must do it anew. */
+static pid_t confined_pid = 0;
+
+/*
+ * The type key of this process for backend-type settings: as
+ * pg_stat_activity.backend_type names it, in lower case with "_" for every
+ * other character than a letter or digit ("autovacuum_worker", "pg_cron").
+ */
+const char *
+pgseccomp_process_type(void)
+{
+	const char *desc;
+	char	   *key;
+	char	   *c;
+
+	if (MyBackendType == B_BG_WORKER && MyBgworkerEntry)
+		desc = MyBgworkerEntry->bgw_type[0] ? MyBgworkerEntry->bgw_type : MyBgworkerEntry->bgw_name;
+	else if (MyBackendType == B_WAL_SENDER || am_walsender)
+		desc = "walsender";
+	else
+		desc = GetBackendTypeDesc(MyBackendType);
+	key = pstrdup(desc);
+	for (c = key; *c; c++)
+	{
+		if (*c >= 'A' && *c <= 'Z')
+			*c += 'a' - 'A';
+		else if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+			*c = '_';
+	}
+	return key;
+}
+
+/* Is this pgseccomp's own compile worker, which must keep the global filter alone? */
+static bool
+is_compile_worker(void)
+{
+	return MyBackendType == B_BG_WORKER && MyBgworkerEntry &&
+		strcmp(MyBgworkerEntry->bgw_library_name, "pgseccomp") == 0 &&
+		strcmp(MyBgworkerEntry->bgw_function_name, "pgseccomp_worker_main") == 0;
+}
+
+/*
+ * Compile a target here, when the postmaster's copy is not from the
+ * settings this process has (a reload applied an override after the last
+ * setting whose hook compiles). This process has run nothing of a role's
+ * yet and carries the global filter alone, which lets helpers work.
+ */
+static const StoredTarget *
+compile_here(TargetKind kind, const char *name, const StringInfo section, int *ninsns)
+{
+	HelperResponse resp;
+	HelperMessage why;
+	StoredTarget *t;
+	MemoryContext old;
+
+	if (!pgseccomp_compile_targets(section->data, section->len, 1, &resp, &why))
+		ereport(FATAL,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not compile the pgseccomp filter of this connection: %s", why.message),
+				 why.detail ? errdetail_internal("%s", why.detail) : 0,
+				 why.hint ? errhint("%s", why.hint) : 0));
+	/* Ask the postmaster to compile again: the settings are final now. */
+	kill(PostmasterPid, SIGHUP);
+	ereport(LOG,
+			(errmsg("pgseccomp compiled the filter of this connection itself"),
+			 errdetail("The postmaster's filters predate the last setting of the reload; it is asked to compile them again.")));
+
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	t = palloc0(sizeof(StoredTarget));
+	t->kind = kind;
+	t->name = name ? pstrdup(name) : NULL;
+	t->section = palloc(section->len);
+	memcpy(t->section, section->data, section->len);
+	t->section_len = section->len;
+	t->ok = resp.targets[0].ok;
+	t->error = resp.targets[0].error;
+	t->rows = resp.targets[0].rows ? pstrdup(resp.targets[0].rows) : "";
+	t->lint = resp.targets[0].lint ? pstrdup(resp.targets[0].lint) : "";
+	t->program = resp.targets[0].has_program ? -1 : 0;
+	MemoryContextSwitchTo(old);
+	*ninsns = resp.targets[0].ninsns;
+	if (t->ok && t->program == -1)
+	{
+		char	   *err;
+
+		if (!pgseccomp_install(resp.targets[0].program, *ninsns, &err))
+			ereport(FATAL,
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("could not install the pgseccomp filter of this connection"),
+					 errdetail_internal("%s", err)));
+	}
+	return t;
+}
+
+static void
+refuse(const StoredTarget *t, const char *who)
+{
+	ereport(FATAL,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("could not load the pgseccomp filter for %s: %s", who, t->error.message),
+			 t->error.detail ? errdetail_internal("%s", t->error.detail) : 0,
+			 t->error.hint ? errhint("%s", t->error.hint) : 0));
+}
+
+/*
+ * Stack a target's filter on this process. With verify, first check that
+ * the postmaster compiled it from the settings this process has, and
+ * compile it here if not; without, take the postmaster's as it is (after
+ * InitPostgres, per-database settings may have changed what this process
+ * sees, and must not choose its filter).
+ */
+static void
+confine_as(TargetKind kind, const char *name, bool verify, const char *who)
+{
+	const StoredTarget *t = pgseccomp_store_find(kind, name);
+	int			program = t ? t->program : 0;
+	int			ninsns = 0;
+	ProcessStack *stack;
+
+	if (verify)
+	{
+		StringInfoData section;
+
+		initStringInfo(&section);
+		pgseccomp_request_target(&section, kind, name);
+		if (t == NULL || !pgseccomp_store_matches(t, &section))
+		{
+			t = compile_here(kind, name, &section, &ninsns);
+			program = t->program;
+		}
+		pfree(section.data);
+	}
+	if (t == NULL)
+		ereport(FATAL,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("pgseccomp has no filter for %s", who)));
+	if (!t->ok)
+		refuse(t, who);
+	if (program > 0)
+	{
+		const struct sock_filter *insns = pgseccomp_store_program(program, &ninsns);
+		char	   *err;
+
+		if (insns == NULL || !pgseccomp_install(insns, ninsns, &err))
+			ereport(FATAL,
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("could not install the pgseccomp filter for %s", who),
+					 insns ? errdetail_internal("%s", err) : 0));
+	}
+
+	stack = MemoryContextAllocZero(TopMemoryContext, sizeof(ProcessStack));
+	stack->base = t;
+	stack->base_program = program;
+	stack->rows = t->rows;
+	/* The kernel counts each filter of a stack as its length plus 4. */
+	stack->stack_insns = pgseccomp_global_ninsns + 4 + (program != 0 ? ninsns + 4 : 0);
+	pgseccomp_stack = stack;
+	confined_pid = MyProcPid;
+	pgseccomp_publish_stack(stack);
+}
+
+void
+pgseccomp_client_authentication(Port *port, int status)
+{
+	const StoredTarget *role;
+
+	if (status != STATUS_OK || !pgseccomp_enabled)
+		return;
+	if (am_walsender && pgseccomp_store_find(TARGET_TYPE, "walsender"))
+		confine_as(TARGET_TYPE, "walsender", true, "walsenders");
+	else if ((role = pgseccomp_store_find(TARGET_ROLE, port->user_name)) != NULL)
+		confine_as(TARGET_ROLE, port->user_name, true,
+				   psprintf("role \"%s\"", port->user_name));
+	else
+		confine_as(TARGET_SESSION, NULL, true,
+				   psprintf("the session of role \"%s\"", port->user_name));
+}
+
+/*
+ * The first transaction callback of a process: the end of its start-up
+ * transaction. Processes that reach it confined (client backends) or that
+ * never should be (the compile worker) return at once, as do all later
+ * calls.
+ */
+void
+pgseccomp_xact_callback(XactEvent event, void *arg)
+{
+	const char *type;
+	char	   *role;
+
+	if (confined_pid == MyProcPid || !pgseccomp_enabled)
+		return;
+	if (is_compile_worker())
+	{
+		confined_pid = MyProcPid;
+		return;
+	}
+	if (MyBackendType == B_BACKEND || am_walsender)
+		ereport(FATAL,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("pgseccomp did not confine this session at authentication")));
+	if (IsParallelWorker())
+	{
+		pgseccomp_install_leader_stack();
+		confined_pid = MyProcPid;
+		return;
+	}
+
+	type = pgseccomp_process_type();
+	if (pgseccomp_store_find(TARGET_TYPE, type))
+		confine_as(TARGET_TYPE, type, false, psprintf("backend type \"%s\"", type));
+	else if (!OidIsValid(MyDatabaseId) || MyBackendType == B_AUTOVAC_LAUNCHER)
+		confined_pid = MyProcPid;	/* runs no role's code: the global filter */
+	else if (MyBackendType == B_BG_WORKER &&
+			 (role = GetUserNameFromId(GetAuthenticatedUserId(), true)) != NULL &&
+			 pgseccomp_store_find(TARGET_ROLE, role))
+		confine_as(TARGET_ROLE, role, false, psprintf("role \"%s\" in %s", role, type));
+	else
+		confine_as(TARGET_SESSION, NULL, false, psprintf("backend type \"%s\"", type));
+}
+
+/*
+ * needs_fmgr_hook: a non-built-in function about to run in a process that
+ * runs roles' code and is not confined yet is an error. Always returns
+ * false: true would route every call through fmgr_security_definer.
+ */
+bool
+pgseccomp_needs_fmgr(Oid fn_oid)
+{
+	if (confined_pid == MyProcPid || !pgseccomp_enabled || is_compile_worker())
+		return false;
+	if (MyBackendType == B_BACKEND || MyBackendType == B_WAL_SENDER ||
+		MyBackendType == B_AUTOVAC_WORKER || MyBackendType == B_BG_WORKER)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("pgseccomp has not confined this process yet"),
+				 errdetail("Function %u may not run before its filters are installed.", fn_oid)));
+	return false;
+}
+
+/* Record a client filter this process has just stacked, and publish it. */
+void
+pgseccomp_stack_add_client(const CompiledFilter *f, const StringInfo call)
+{
+	ProcessStack *s = pgseccomp_stack;
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	int32		ninsns = f->ninsns;
+
+	if (s->clients.data == NULL)
+	{
+		initStringInfo(&s->clients);
+		initStringInfo(&s->programs);
+	}
+	appendBinaryStringInfo(&s->clients, call->data, call->len);
+	appendBinaryStringInfo(&s->programs, (char *) &ninsns, sizeof(int32));
+	appendBinaryStringInfo(&s->programs, (char *) f->program,
+						   sizeof(struct sock_filter) * f->ninsns);
+	s->nclients++;
+	s->stack_insns += f->ninsns + 4;
+	s->rows = pstrdup(f->rows ? f->rows : "");
+	MemoryContextSwitchTo(old);
+	pgseccomp_publish_stack(s);
+}

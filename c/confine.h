@@ -1,0 +1,36 @@
+/*
+ * confine.h
+ *		Where each process gets its filters: client backends and walsenders
+ *		right after authentication, every other process that connects to a
+ *		database at the end of its start-up transaction.
+ */
+#ifndef PGSECCOMP_CONFINE_H
+#define PGSECCOMP_CONFINE_H
+
+#include "store.h"
+
+#include "access/xact.h"
+#include "libpq/libpq-be.h"
+
+/* What this process stacked on the global filter. */
+typedef struct ProcessStack
+{
+	const StoredTarget *base;	/* its session, role or type filter; NULL: none */
+	int			base_program;	/* its program id; 0 none, -1 compiled here */
+	const char *rows;			/* seccomp_filter() rows of the whole stack */
+	StringInfoData clients;		/* the "[client]" sections of its calls */
+	StringInfoData programs;	/* client programs: int32 length, instructions */
+	int32		nclients;
+	int			stack_insns;	/* what the stack counts against the kernel's limit */
+} ProcessStack;
+
+/* NULL until this process is confined, and in processes that never are. */
+extern ProcessStack *pgseccomp_stack;
+
+extern void pgseccomp_client_authentication(Port *port, int status);
+extern void pgseccomp_xact_callback(XactEvent event, void *arg);
+extern bool pgseccomp_needs_fmgr(Oid fn_oid);
+extern const char *pgseccomp_process_type(void);
+extern void pgseccomp_stack_add_client(const CompiledFilter *f, const StringInfo call);
+
+#endif							/* PGSECCOMP_CONFINE_H */

@@ -1,0 +1,26 @@
+/*
+ * queue.h
+ *		set_client_filter's compile requests, served by the compile worker.
+ */
+#ifndef PGSECCOMP_QUEUE_H
+#define PGSECCOMP_QUEUE_H
+
+#include "helper.h"
+
+#include "storage/latch.h"
+
+#define PGSECCOMP_ROWS_MAX		(48 * 1024)
+#define PGSECCOMP_REQUEST_MAX	(256 * 1024)
+#define PGSECCOMP_LIST_MAX		(16 * 1024)	/* one list setting or argument */
+#define PGSECCOMP_REQUEST_SLOTS	4
+
+extern Size pgseccomp_queue_size(void);
+extern void pgseccomp_queue_init(void);
+extern bool pgseccomp_compile_remote(const StringInfo request,
+									 CompiledFilter *result, HelperMessage *why);
+extern void pgseccomp_worker_attach(void);
+extern bool pgseccomp_next_request(StringInfo request, int *slot);
+extern void pgseccomp_finish_request(int slot, const HelperMessage *why,
+									 const CompiledFilter *result);
+
+#endif							/* PGSECCOMP_QUEUE_H */

@@ -1,0 +1,42 @@
+/*
+ * settings.h
+ *		pgseccomp's settings and the request sections built from them.
+ */
+#ifndef PGSECCOMP_SETTINGS_H
+#define PGSECCOMP_SETTINGS_H
+
+#include "compat.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+
+/* Actions, in the kernel's order of precedence. */
+typedef enum SeccompAction
+{
+	SECCOMP_ACTION_ALLOW,
+	SECCOMP_ACTION_LOG,
+	SECCOMP_ACTION_ERROR,
+	SECCOMP_ACTION_KILL
+} SeccompAction;
+
+/* What a filter is built for: the session, a listed role or a backend type. */
+typedef enum TargetKind
+{
+	TARGET_SESSION,
+	TARGET_ROLE,
+	TARGET_TYPE
+} TargetKind;
+
+extern bool pgseccomp_enabled;
+extern void pgseccomp_define_settings(void);
+extern void pgseccomp_set_lexicon(const char *names, const char *errnos);
+extern void pgseccomp_request_global(StringInfo buf);
+extern void pgseccomp_request_target(StringInfo buf, TargetKind kind, const char *name);
+extern List *pgseccomp_listed_roles(void);
+extern List *pgseccomp_listed_types(void);
+extern bool pgseccomp_is_override_name(const char *name);
+
+/* Set by the settings' assign hooks in the postmaster: see store.c. */
+extern void pgseccomp_store_settings_changed(void);
+
+#endif							/* PGSECCOMP_SETTINGS_H */

@@ -1,0 +1,311 @@
+/*
+ * store.c
+ *		The filters the postmaster compiled, and the programs ever installed
+ *		from them.
+ *
+ * A compromised process can write all of shared memory, so what a new
+ * process installs must come from memory it inherited from the postmaster.
+ * The postmaster compiles the session, role and backend-type filters at
+ * start and again when a reload changes their settings (in the settings'
+ * assign hooks, which the postmaster runs in its SIGHUP handler), each time
+ * in a helper it forks itself. Every process forked afterwards inherits the
+ * result. Programs are kept for the life of the postmaster under a number,
+ * so that a parallel worker can install its leader's program even when the
+ * leader connected before a reload.
+ */
+#include "store.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+const char *pgseccomp_global_rows = NULL;
+const char *pgseccomp_groups = NULL;
+int			pgseccomp_global_ninsns = 0;
+
+typedef struct Program
+{
+	int			ninsns;
+	struct sock_filter *insns;
+} Program;
+
+/* Every program ever compiled here, numbered from 1. */
+static Program *programs = NULL;
+static int	nprograms = 0;
+static int	programs_cap = 0;
+
+/* The targets of the newest compile, in their own memory context. */
+static MemoryContext targets_context = NULL;
+static StoredTarget *targets = NULL;
+static int	ntargets = 0;
+static StringInfoData compiled;	/* the sections they were compiled from */
+
+/* Did any target ever need no program of its own (id 0)? */
+static bool	none_stored = false;
+
+/* The last session filter a reload left valid; see commit_pass(). */
+static StoredTarget good_session;
+static TimestampTz pass = 0;
+
+static int
+keep_program(const CompiledFilter *f)
+{
+	Size		len = sizeof(struct sock_filter) * f->ninsns;
+	int			i;
+
+	if (!f->has_program)
+		return 0;
+	for (i = 0; i < nprograms; i++)
+		if (programs[i].ninsns == f->ninsns && memcmp(programs[i].insns, f->program, len) == 0)
+			return i + 1;
+	if (nprograms == programs_cap)
+	{
+		programs_cap = programs_cap ? programs_cap * 2 : 16;
+		programs = programs ?
+			repalloc(programs, sizeof(Program) * programs_cap) :
+			MemoryContextAlloc(TopMemoryContext, sizeof(Program) * programs_cap);
+	}
+	programs[nprograms].ninsns = f->ninsns;
+	programs[nprograms].insns = MemoryContextAlloc(TopMemoryContext, len);
+	memcpy(programs[nprograms].insns, f->program, len);
+	return ++nprograms;
+}
+
+const struct sock_filter *
+pgseccomp_store_program(int id, int *ninsns)
+{
+	if (id < 1 || id > nprograms)
+		return NULL;
+	*ninsns = programs[id - 1].ninsns;
+	return programs[id - 1].insns;
+}
+
+/*
+ * Is id a program some target of this postmaster was given (0: none of its
+ * own)? What a parallel worker's leader claims is checked against this.
+ */
+bool
+pgseccomp_store_known_program(int id)
+{
+	return (id == 0 && none_stored) || (id >= 1 && id <= nprograms);
+}
+
+static char *
+copy_or_null(const char *s)
+{
+	return s ? pstrdup(s) : NULL;
+}
+
+/* Fill a target from a compile result, in the current memory context. */
+static void
+fill_target(StoredTarget *t, const TargetRequest *r, const CompiledFilter *f)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = r->kind;
+	t->name = copy_or_null(r->name);
+	t->section = palloc(r->section.len);
+	memcpy(t->section, r->section.data, r->section.len);
+	t->section_len = r->section.len;
+	t->ok = f->ok;
+	if (!f->ok)
+	{
+		t->error.message = pstrdup(f->error.message);
+		t->error.detail = copy_or_null(f->error.detail);
+		t->error.hint = copy_or_null(f->error.hint);
+		return;
+	}
+	t->program = keep_program(f);
+	none_stored |= (t->program == 0);
+	t->rows = pstrdup(f->rows ? f->rows : "");
+	t->lint = pstrdup(f->lint ? f->lint : "");
+	t->notes = copy_or_null(f->notes);
+}
+
+/* The session's request section, its role's or its backend type's. */
+List *
+pgseccomp_target_requests(void)
+{
+	List	   *out = NIL;
+	List	   *roles = pgseccomp_listed_roles();
+	List	   *types = pgseccomp_listed_types();
+	ListCell   *lc;
+	TargetRequest *r;
+
+	r = palloc0(sizeof(TargetRequest));
+	r->kind = TARGET_SESSION;
+	initStringInfo(&r->section);
+	pgseccomp_request_target(&r->section, TARGET_SESSION, NULL);
+	out = lappend(out, r);
+	foreach(lc, roles)
+	{
+		r = palloc0(sizeof(TargetRequest));
+		r->kind = TARGET_ROLE;
+		r->name = lfirst(lc);
+		initStringInfo(&r->section);
+		pgseccomp_request_target(&r->section, TARGET_ROLE, r->name);
+		out = lappend(out, r);
+	}
+	foreach(lc, types)
+	{
+		r = palloc0(sizeof(TargetRequest));
+		r->kind = TARGET_TYPE;
+		r->name = lfirst(lc);
+		initStringInfo(&r->section);
+		pgseccomp_request_target(&r->section, TARGET_TYPE, r->name);
+		out = lappend(out, r);
+	}
+	return out;
+}
+
+static void
+all_sections(List *requests, StringInfo out)
+{
+	ListCell   *lc;
+
+	foreach(lc, requests)
+	{
+		TargetRequest *r = lfirst(lc);
+
+		appendBinaryStringInfo(out, r->section.data, r->section.len);
+	}
+}
+
+/*
+ * Replace the targets with a compile's results. A session filter whose
+ * settings no longer compile keeps the last good one.
+ */
+static void
+replace_targets(const HelperResponse *resp, List *requests)
+{
+	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "pgseccomp targets",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	StoredTarget *fresh = palloc0(sizeof(StoredTarget) * list_length(requests));
+	int			i;
+
+	for (i = 0; i < list_length(requests); i++)
+	{
+		fill_target(&fresh[i], list_nth(requests, i), &resp->targets[i]);
+		if (fresh[i].kind == TARGET_SESSION && !fresh[i].ok && good_session.ok)
+		{
+			fresh[i].ok = true;
+			fresh[i].previous = true;
+			fresh[i].program = good_session.program;
+			fresh[i].rows = good_session.rows;
+			fresh[i].lint = good_session.lint;
+		}
+	}
+	resetStringInfo(&compiled);
+	all_sections(requests, &compiled);
+	MemoryContextSwitchTo(old);
+	if (targets_context)
+		MemoryContextDelete(targets_context);
+	targets_context = cxt;
+	targets = fresh;
+	ntargets = list_length(requests);
+}
+
+/*
+ * A reload applies settings one by one, and each assign hook here may see
+ * a mix of old and new values; only the last compile of a pass counts. So
+ * the session filter that becomes the last good one is the one that the
+ * previous pass ended with, taken when the next pass begins.
+ */
+static void
+commit_pass(void)
+{
+	const StoredTarget *s = pgseccomp_store_find(TARGET_SESSION, NULL);
+
+	if (pass == PgReloadTime && good_session.ok)
+		return;
+	pass = PgReloadTime;
+	if (s == NULL || !s->ok || s->previous)
+		return;
+	good_session.ok = true;
+	good_session.program = s->program;
+	good_session.rows = MemoryContextStrdup(TopMemoryContext, s->rows);
+	good_session.lint = MemoryContextStrdup(TopMemoryContext, s->lint);
+}
+
+/* In the postmaster at start: keep what the helper compiled. */
+void
+pgseccomp_store_start(const HelperResponse *resp, List *requests)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	initStringInfo(&compiled);
+	pgseccomp_global_rows = pstrdup(resp->global.rows ? resp->global.rows : "");
+	pgseccomp_groups = pstrdup(resp->groups ? resp->groups : "");
+	pgseccomp_global_ninsns = resp->global.ninsns;
+	MemoryContextSwitchTo(old);
+	replace_targets(resp, requests);
+	commit_pass();
+}
+
+/*
+ * In the postmaster, from an assign hook during a reload: compile the
+ * current settings unless they are what was compiled last. Nothing is
+ * logged here, since the settings may be half applied; the compile worker
+ * reports on the final ones after its own reload.
+ */
+void
+pgseccomp_store_settings_changed(void)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	List	   *requests;
+	StringInfoData sections;
+	HelperResponse resp;
+	HelperMessage why;
+
+	if (IsUnderPostmaster || targets == NULL || !pgseccomp_enabled)
+		return;
+	commit_pass();
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "pgseccomp reload",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	requests = pgseccomp_target_requests();
+	initStringInfo(&sections);
+	all_sections(requests, &sections);
+	if (sections.len != compiled.len || memcmp(sections.data, compiled.data, sections.len) != 0)
+	{
+		if (pgseccomp_compile_targets(sections.data, sections.len, list_length(requests),
+									  &resp, &why))
+			replace_targets(&resp, requests);
+		else
+			pgseccomp_ereport_message(LOG, &why);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
+const StoredTarget *
+pgseccomp_store_find(TargetKind kind, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < ntargets; i++)
+	{
+		const StoredTarget *t = &targets[i];
+
+		if (t->kind == kind && (kind == TARGET_SESSION || strcmp(t->name, name) == 0))
+			return t;
+	}
+	return NULL;
+}
+
+const StoredTarget *
+pgseccomp_store_targets(int *n)
+{
+	*n = ntargets;
+	return targets;
+}
+
+/* Was t compiled from exactly these settings? */
+bool
+pgseccomp_store_matches(const StoredTarget *t, const StringInfo section)
+{
+	return t->section_len == section->len &&
+		memcmp(t->section, section->data, section->len) == 0;
+}

@@ -1,0 +1,178 @@
+package hooks_test
+
+import (
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+	"github.com/pgseccomp/pgseccomp/hooks"
+)
+
+// TestClientFloorResolves: every floor syscall this architecture has is
+// known to the table; on x86_64 all of them are.
+func TestClientFloorResolves(t *testing.T) {
+	for _, name := range hooks.ClientFloor {
+		if _, ok := native.Number(name); !ok && runtime.GOARCH == "amd64" {
+			t.Errorf("floor syscall %q is unknown on x86_64", name)
+		}
+	}
+}
+
+// TestClientFloorBPF: a client 'error' default on a session that allows
+// everything still lets the backend report an error and exit.
+func TestClientFloorBPF(t *testing.T) {
+	arch := nativeArch(t)
+	global := guc.DefaultGlobal()
+	g, err := hooks.BuildGlobal(global, native, hooks.SelfNeeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := hooks.BuildSession(g, guc.Target{Global: global, Session: guc.DefaultSession()}, native)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, warnings, err := hooks.BuildClient(g, s, call(arg("error"), nil, nil, nil, nil), native)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings %+v, want none: the caller named no floor syscall", warnings)
+	}
+	v := compile(t, f)
+	for name, want := range map[string]guc.Action{
+		"exit_group": guc.Allow, "write": guc.Allow, "rt_sigreturn": guc.Allow, "futex": guc.Allow,
+		"getdents64": guc.Error, "socket": guc.Error, "execve": guc.Error,
+	} {
+		if got := v.action(t, nr(t, name), arch); got != want {
+			t.Errorf("%s: the program does %v, want %v", name, got, want)
+		}
+	}
+	if d := f.Decide(nr(t, "write")); d.Source != hooks.SourceFloor || !d.Named {
+		t.Errorf("write: decision %+v, want a named allow from %q", d, hooks.SourceFloor)
+	}
+}
+
+// TestBuildClientLimits: kill acts as error and the floor stays allowed,
+// with a warning when the caller's own arguments asked otherwise.
+func TestBuildClientLimits(t *testing.T) {
+	const (
+		noKill = `set_client_filter cannot kill: "kill" acts as "error"`
+		floor  = "set_client_filter keeps syscall"
+	)
+	// The session kills chown (its "*") and readlink (its own list).
+	global := globalLevel("allow", "", "", "", "chown")
+	session := sessionLevel("allow", "*", "*", "*", "readlink")
+	tests := []struct {
+		name     string
+		session  guc.Level
+		call     guc.Client
+		want     map[int32]hooks.Decision // checked syscalls
+		wantDef  guc.Action
+		warnings []string // messages, in order; a floor one by prefix
+	}{
+		{
+			name: "explicit kill list", session: session,
+			call:     call(nil, nil, nil, nil, arg("ptrace")),
+			want:     map[int32]hooks.Decision{101: {Action: guc.Error, Source: "client", Named: true}},
+			wantDef:  guc.Allow,
+			warnings: []string{noKill},
+		},
+		{
+			name: "kill default", session: session,
+			call:    call(arg("KILL"), arg("read"), nil, nil, nil),
+			want:    map[int32]hooks.Decision{0: {Action: guc.Allow, Source: "client", Named: true}, 1: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true}},
+			wantDef: guc.Error, warnings: []string{noKill},
+		},
+		{
+			// What the session kills it still kills: nothing to warn of.
+			name: "inherited kill", session: session,
+			call:    call(nil, nil, nil, nil, nil),
+			want:    map[int32]hooks.Decision{89: {Action: guc.Error, Source: "client", Named: true}},
+			wantDef: guc.Allow,
+		},
+		{
+			name: "star kill list", session: session,
+			call:    call(nil, nil, nil, nil, arg("*")),
+			want:    map[int32]hooks.Decision{92: {Action: guc.Error, Source: "client", Named: true}},
+			wantDef: guc.Allow,
+		},
+		{
+			name: "inherited kill default", session: sessionLevel("kill", "read", "*", "*", "*"),
+			call:    call(nil, nil, nil, nil, nil),
+			want:    map[int32]hooks.Decision{3: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true}},
+			wantDef: guc.Error,
+		},
+		{
+			name: "floor in the error list", session: session,
+			call: call(nil, nil, nil, arg("write,close,ptrace"), nil),
+			want: map[int32]hooks.Decision{
+				1:   {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
+				3:   {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
+				101: {Action: guc.Error, Source: "client", Named: true},
+			},
+			wantDef: guc.Allow, warnings: []string{`set_client_filter keeps syscalls "write", "close" allowed`},
+		},
+		{
+			name: "floor in the kill list", session: session,
+			call:     call(nil, nil, nil, nil, arg("kill")),
+			want:     map[int32]hooks.Decision{62: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true}},
+			wantDef:  guc.Allow,
+			warnings: []string{noKill, `set_client_filter keeps syscall "kill" allowed`},
+		},
+		{
+			// A floor syscall the call logs is not denied: left alone.
+			name: "floor logged", session: session,
+			call:    call(nil, nil, arg("write"), nil, nil),
+			want:    map[int32]hooks.Decision{1: {Action: guc.Log, Source: "client", Named: true}},
+			wantDef: guc.Allow,
+		},
+	}
+	g, err := hooks.BuildGlobal(global, testTable, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := hooks.BuildSession(g, guc.Target{Global: global, Session: tt.session}, testTable)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, warnings, err := hooks.BuildClient(g, s, tt.call, testTable)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Default.Action != tt.wantDef {
+				t.Errorf("default %v, want %v", f.Default.Action, tt.wantDef)
+			}
+			for n, want := range tt.want {
+				if got := f.Decide(n); !reflect.DeepEqual(got, want) {
+					t.Errorf("syscall %d: %+v, want %+v", n, got, want)
+				}
+			}
+			for n, d := range f.Rules {
+				if d.Action == guc.Kill {
+					t.Errorf("syscall %d: the client filter kills", n)
+				}
+			}
+			var msgs []string
+			for _, w := range warnings {
+				msgs = append(msgs, w.Message)
+				switch w.Message {
+				case noKill:
+					if w.Detail != "A backend killed by a filter makes PostgreSQL restart every session of the cluster." {
+						t.Errorf("detail %q", w.Detail)
+					}
+				default:
+					if w.Detail != "A client backend needs it to report an error and exit." &&
+						w.Detail != "A client backend needs them to report an error and exit." {
+						t.Errorf("detail %q", w.Detail)
+					}
+				}
+			}
+			if !reflect.DeepEqual(msgs, tt.warnings) {
+				t.Errorf("warnings %q, want %q", msgs, tt.warnings)
+			}
+		})
+	}
+}
