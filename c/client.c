@@ -16,6 +16,7 @@
 #include "utils/memutils.h"
 
 #include "install.h"
+#include "parallel.h"
 #include "queue.h"
 
 static const char *const arg_names[] = {
@@ -33,6 +34,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 	CompiledFilter filter;
 	HelperMessage why;
 	char	   *install_error;
+	dsm_segment *seg = NULL;
 	int			i;
 
 	if (!pgseccomp_enabled)
@@ -97,8 +99,26 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 	 */
 	if (session->stack_insns + filter.ninsns > PGSECCOMP_MAX_INSNS_PER_PATH)
 		errno = ENOMEM;
-	else if (pgseccomp_install(filter.program, filter.ninsns, &install_error))
-		errno = 0;
+	else
+	{
+		/*
+		 * What recording the filter takes is done first: once it is loaded,
+		 * this session may no longer make the syscalls that needs.
+		 */
+		seg = pgseccomp_client_segment(session, &filter);
+		filter.rows = MemoryContextStrdup(TopMemoryContext, filter.rows ? filter.rows : "");
+		pgseccomp_stack_reserve(call.len, filter.ninsns);
+		if (pgseccomp_install(filter.program, filter.ninsns, &install_error))
+			errno = 0;
+		else
+		{
+			int			err = errno;
+
+			if (seg)
+				dsm_detach(seg);
+			errno = err;
+		}
+	}
 	if (errno == ENOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -118,7 +138,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 	}
 
 	/* Loaded: from now on it is part of what this session describes. */
-	pgseccomp_stack_add_client(&filter, &call);
+	pgseccomp_stack_add_client(&filter, &call, seg);
 	pgseccomp_ereport_notes(WARNING, filter.notes);
 
 	PG_RETURN_TEXT_P(cstring_to_text("OK"));

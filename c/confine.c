@@ -193,7 +193,7 @@ confine_as(TargetKind kind, const char *name, bool verify, const char *who)
 	stack->stack_insns = pgseccomp_global_ninsns + 4 + (program != 0 ? ninsns + 4 : 0);
 	pgseccomp_stack = stack;
 	confined_pid = MyProcPid;
-	pgseccomp_publish_stack(stack);
+	pgseccomp_publish_stack(stack, NULL);
 }
 
 void
@@ -275,26 +275,41 @@ pgseccomp_needs_fmgr(Oid fn_oid)
 	return false;
 }
 
-/* Record a client filter this process has just stacked, and publish it. */
+/* Room to record one more client filter without allocating memory. */
 void
-pgseccomp_stack_add_client(const CompiledFilter *f, const StringInfo call)
+pgseccomp_stack_reserve(int call_len, int ninsns)
 {
 	ProcessStack *s = pgseccomp_stack;
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	int32		ninsns = f->ninsns;
 
 	if (s->clients.data == NULL)
 	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
 		initStringInfo(&s->clients);
 		initStringInfo(&s->programs);
+		MemoryContextSwitchTo(old);
 	}
+	enlargeStringInfo(&s->clients, call_len);
+	enlargeStringInfo(&s->programs, sizeof(int32) + sizeof(struct sock_filter) * ninsns);
+}
+
+/*
+ * Record a client filter this process has just stacked, and publish it in
+ * seg, made by pgseccomp_client_segment() before it was installed. Nothing
+ * here may need a syscall the new filter denies: memory only.
+ */
+void
+pgseccomp_stack_add_client(const CompiledFilter *f, const StringInfo call, dsm_segment *seg)
+{
+	ProcessStack *s = pgseccomp_stack;
+	int32		ninsns = f->ninsns;
+
 	appendBinaryStringInfo(&s->clients, call->data, call->len);
 	appendBinaryStringInfo(&s->programs, (char *) &ninsns, sizeof(int32));
 	appendBinaryStringInfo(&s->programs, (char *) f->program,
 						   sizeof(struct sock_filter) * f->ninsns);
 	s->nclients++;
 	s->stack_insns += f->ninsns + 4;
-	s->rows = pstrdup(f->rows ? f->rows : "");
-	MemoryContextSwitchTo(old);
-	pgseccomp_publish_stack(s);
+	s->rows = f->rows;
+	pgseccomp_publish_stack(s, seg);
 }

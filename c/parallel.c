@@ -66,24 +66,47 @@ have_slot(void)
 	return leaders != NULL && PGSECCOMP_MY_SLOT >= 0 && PGSECCOMP_MY_SLOT < PGSECCOMP_NSLOTS;
 }
 
-/* Announce what this process enforces, for parallel workers it may start. */
-void
-pgseccomp_publish_stack(const ProcessStack *stack)
+/*
+ * The segment that will hold this process's client programs once it has
+ * stacked next: made before the filter is installed, since the new filter
+ * may deny what making it takes.
+ */
+dsm_segment *
+pgseccomp_client_segment(const ProcessStack *stack, const CompiledFilter *next)
 {
-	dsm_segment *seg = NULL;
+	dsm_segment *seg;
+	int32		count = stack->nclients + 1;
+	int32		ninsns = next->ninsns;
+	char	   *p;
+
+	if (!have_slot())
+		return NULL;
+	/* int32 count, then per program: int32 length, instructions */
+	seg = dsm_create(sizeof(int32) * 2 + stack->programs.len +
+					 sizeof(struct sock_filter) * ninsns, 0);
+	p = dsm_segment_address(seg);
+	memcpy(p, &count, sizeof(int32));
+	p += sizeof(int32);
+	if (stack->nclients > 0)
+		memcpy(p, stack->programs.data, stack->programs.len);
+	p += stack->nclients > 0 ? stack->programs.len : 0;
+	memcpy(p, &ninsns, sizeof(int32));
+	memcpy(p + sizeof(int32), next->program, sizeof(struct sock_filter) * ninsns);
+	dsm_pin_mapping(seg);
+	return seg;
+}
+
+/*
+ * Announce what this process enforces, for parallel workers it may start:
+ * its first program and, in seg, its client programs (NULL: none).
+ */
+void
+pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg)
+{
 	dsm_segment *old = published;
 
 	if (!have_slot())
 		return;
-	if (stack->nclients > 0)
-	{
-		/* int32 count, then per program: int32 length, instructions */
-		seg = dsm_create(sizeof(int32) + stack->programs.len, 0);
-		memcpy(dsm_segment_address(seg), &stack->nclients, sizeof(int32));
-		memcpy((char *) dsm_segment_address(seg) + sizeof(int32),
-			   stack->programs.data, stack->programs.len);
-		dsm_pin_mapping(seg);
-	}
 	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
 	leaders[PGSECCOMP_MY_SLOT].pid = MyProcPid;
 	leaders[PGSECCOMP_MY_SLOT].base_program = stack->base_program;

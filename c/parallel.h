@@ -7,13 +7,16 @@
 
 #include "compat.h"
 
+#include "storage/dsm.h"
 #include "storage/lwlock.h"
 
 #include "confine.h"
 
 extern Size pgseccomp_leaders_size(void);
 extern void pgseccomp_leaders_init(LWLock *lock);
-extern void pgseccomp_publish_stack(const ProcessStack *stack);
+extern dsm_segment *pgseccomp_client_segment(const ProcessStack *stack,
+											 const CompiledFilter *next);
+extern void pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg);
 extern void pgseccomp_install_leader_stack(void);
 
 #endif							/* PGSECCOMP_PARALLEL_H */

@@ -359,9 +359,10 @@ types_problem(const char *value)
 static bool
 check_types(char **newval, void **extra, GucSource source)
 {
-	const char *why = types_problem(*newval);
+	const char *why;
 
-	if (why == NULL)
+	/* At start, pgseccomp_define_settings() stops the server instead. */
+	if (atoms == NULL || (why = types_problem(*newval)) == NULL)
 		return true;
 	GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 	GUC_check_errdetail("%s", why);

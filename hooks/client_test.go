@@ -64,7 +64,7 @@ func TestBuildClient(t *testing.T) {
 				call(nil, nil, nil, nil, nil),
 			},
 			want: []*hooks.Filter{
-				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 61: guc.Error, 89: guc.Error}), 62, 202),
+				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 61: guc.Error, 89: guc.Error}), 39, 45, 202),
 				filter(guc.Log, c, map[int32]guc.Action{0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 101: guc.Error, 89: guc.Error}),
 			},
 		},
@@ -75,7 +75,7 @@ func TestBuildClient(t *testing.T) {
 			calls: []guc.Client{call(nil, nil, nil, nil, nil)},
 			want: []*hooks.Filter{floored(filter(guc.Error, c, map[int32]guc.Action{
 				0: guc.Allow, 1: guc.Allow, 3: guc.Allow, 101: guc.Error,
-			}), 62, 202)},
+			}), 39, 45, 202)},
 		},
 		{
 			name: "NULLs take the backend type",
@@ -118,7 +118,7 @@ func TestBuildClient(t *testing.T) {
 			calls:  []guc.Client{call(nil, nil, nil, nil, nil), call(arg("error"), arg("read"), nil, nil, nil)},
 			want: []*hooks.Filter{
 				filter(guc.Allow, c, map[int32]guc.Action{101: guc.Error, 92: guc.Error}),
-				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 101: guc.Error, 92: guc.Error}), 1, 3, 62, 202),
+				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 101: guc.Error, 92: guc.Error}), 1, 39, 45, 202),
 			},
 		},
 	}

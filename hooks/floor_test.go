@@ -42,7 +42,10 @@ func TestClientFloorBPF(t *testing.T) {
 	v := compile(t, f)
 	for name, want := range map[string]guc.Action{
 		"exit_group": guc.Allow, "write": guc.Allow, "rt_sigreturn": guc.Allow, "futex": guc.Allow,
+		"getpid": guc.Allow, "recvfrom": guc.Allow, "sendto": guc.Allow,
 		"getdents64": guc.Error, "socket": guc.Error, "execve": guc.Error,
+		// No longer on the floor.
+		"close": guc.Error, "kill": guc.Error, "tgkill": guc.Error, "openat": guc.Error,
 	} {
 		if got := v.action(t, nr(t, name), arch); got != want {
 			t.Errorf("%s: the program does %v, want %v", name, got, want)
@@ -99,26 +102,50 @@ func TestBuildClientLimits(t *testing.T) {
 		},
 		{
 			name: "inherited kill default", session: sessionLevel("kill", "read", "*", "*", "*"),
-			call:    call(nil, nil, nil, nil, nil),
-			want:    map[int32]hooks.Decision{3: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true}},
+			call: call(nil, nil, nil, nil, nil),
+			want: map[int32]hooks.Decision{
+				39: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
+				45: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
+				3:  {Action: guc.Error, Source: "client", Named: false},
+			},
 			wantDef: guc.Error,
 		},
 		{
 			name: "floor in the error list", session: session,
-			call: call(nil, nil, nil, arg("write,close,ptrace"), nil),
+			call: call(nil, nil, nil, arg("getpid,write,ptrace"), nil),
 			want: map[int32]hooks.Decision{
 				1:   {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
-				3:   {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
+				39:  {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
 				101: {Action: guc.Error, Source: "client", Named: true},
 			},
-			wantDef: guc.Allow, warnings: []string{`set_client_filter keeps syscalls "write", "close" allowed`},
+			// In hooks.ClientFloor's order, not the call's.
+			wantDef: guc.Allow, warnings: []string{`set_client_filter keeps syscalls "write", "getpid" allowed`},
 		},
 		{
 			name: "floor in the kill list", session: session,
-			call:     call(nil, nil, nil, nil, arg("kill")),
-			want:     map[int32]hooks.Decision{62: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true}},
+			call:     call(nil, nil, nil, nil, arg("recvfrom")),
+			want:     map[int32]hooks.Decision{45: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true}},
 			wantDef:  guc.Allow,
-			warnings: []string{noKill, `set_client_filter keeps syscall "kill" allowed`},
+			warnings: []string{noKill, `set_client_filter keeps syscall "recvfrom" allowed`},
+		},
+		{
+			// close and kill are not on the floor: the call denies them.
+			name: "close and kill are not the floor", session: session,
+			call: call(nil, nil, nil, arg("close,kill"), nil),
+			want: map[int32]hooks.Decision{
+				3:  {Action: guc.Error, Source: "client", Named: true},
+				62: {Action: guc.Error, Source: "client", Named: true},
+			},
+			wantDef: guc.Allow,
+		},
+		{
+			name: "close and kill in the kill list", session: session,
+			call: call(nil, nil, nil, nil, arg("close,kill")),
+			want: map[int32]hooks.Decision{
+				3:  {Action: guc.Error, Source: "client", Named: true},
+				62: {Action: guc.Error, Source: "client", Named: true},
+			},
+			wantDef: guc.Allow, warnings: []string{noKill},
 		},
 		{
 			// A floor syscall the call logs is not denied: left alone.

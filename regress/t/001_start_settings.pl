@@ -97,6 +97,26 @@ my @bad = (
 		qr/FATAL:  unrecognized configuration parameter "session_syscall_eror.joe"/
 	],
 	[
+		'unknown syscall in a backend-type override',
+		"pgseccomp.backend_types = 'autovacuum_worker'\nbackend_syscall_error.autovacuum_worker = 'readlnk'",
+		qr/FATAL:  invalid value for parameter "backend_syscall_error.autovacuum_worker"\n.*DETAIL:  Syscall "readlnk" is unknown\./
+	],
+	[
+		'misspelt backend-type override name',
+		"backend_syscall_alow.autovacuum_worker = ''",
+		qr/FATAL:  unrecognized configuration parameter "backend_syscall_alow.autovacuum_worker"/
+	],
+	[
+		'a backend type that no hook reaches',
+		"pgseccomp.backend_types = 'autovacuum_worker, checkpointer'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.backend_types": "autovacuum_worker, checkpointer"\n.*DETAIL:  The checkpointer runs no role's code and passes no point where pgseccomp could install a filter of its own; the global filter confines it\./
+	],
+	[
+		'a backend type that is not a key',
+		"pgseccomp.backend_types = '\"autovacuum worker\"'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.backend_types".*\n.*DETAIL:  Backend type "autovacuum worker" is not a type key/
+	],
+	[
 		'non-boolean pgseccomp.enabled',
 		"pgseccomp.enabled = 'onn'",
 		qr/FATAL:  parameter "pgseccomp.enabled" requires a Boolean value\n.*DETAIL:  The value is "onn"\./

@@ -80,11 +80,11 @@ is($old->query_safe($session_rows),
 	"<default> session->allow\nreadlink session->error\ngetppid session->log\nreadlinkat session->error",
 	'the old session still shows its own filter');
 
-# Connections compile nothing: the worker compiled after the reload.
-$node->wait_for_log(qr/pgseccomp compiled 1 session filters for the current settings/);
-my $compiles = count_log(qr/pgseccomp compiled \d+ session filters/);
+# Connections compile nothing: the postmaster compiled during the reload,
+# and new sessions inherit what it compiled.
+$node->wait_for_log(qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/);
 $node->safe_psql('postgres', 'SELECT 1') for 1 .. 20;
-is(count_log(qr/pgseccomp compiled \d+ session filters/), $compiles,
+is(count_log(qr/pgseccomp compiled the filter of this connection itself/), 0,
 	'20 connections after the reload compiled nothing');
 
 # A bad value at reload is rejected by PostgreSQL and the old one stays.
@@ -109,7 +109,7 @@ is($node->safe_psql('postgres', $session_rows),
 reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_roles = 'regress_ann'\nsession_syscall_error.regress_ann = 'readlink,nosuchcall'\n",
 	'pgseccomp.session_roles', 'regress_ann');
 $node->connect_fails('dbname=postgres user=regress_ann', 'a bad role override refuses the role',
-	expected_stderr => qr/FATAL:  could not load the pgseccomp role filter for role "regress_ann": invalid value for parameter "session_syscall_error.regress_ann"\nDETAIL:  Syscall "nosuchcall" is unknown\./);
+	expected_stderr => qr/FATAL:  could not load the pgseccomp filter for role "regress_ann": invalid value for parameter "session_syscall_error.regress_ann"\nDETAIL:  Syscall "nosuchcall" is unknown\./);
 $node->connect_ok('dbname=postgres user=regress_bob', 'other roles still connect');
 
 # Fixed, the role gets its own filter.

@@ -76,7 +76,7 @@ check_processes($node, 'after start');
 # A reload makes the worker fork the helper; the worker itself stays Go-free.
 $node->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
 $node->reload;
-$node->wait_for_log(qr/pgseccomp compiled 1 session filters for the current settings/);
+$node->wait_for_log(qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/);
 check_processes($node, 'after a compile');
 is($node->safe_psql('postgres',
 		"SELECT filter_action FROM seccomp_filter() WHERE syscall = 'uname' AND context = 'session'"),
@@ -102,7 +102,7 @@ like($deny->safe_psql('postgres',
 	qr/\bsched_getaffinity\b.*\bsigaltstack\b/, 'the helper\'s needs are allowed with source pgseccomp');
 $deny->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
 $deny->reload;
-$deny->wait_for_log(qr/pgseccomp compiled 1 session filters for the current settings/);
+$deny->wait_for_log(qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/);
 is($deny->safe_psql('postgres',
 		"SELECT filter_action FROM seccomp_filter() WHERE context = 'session' AND syscall = 'uname'"),
 	'session->error', 'under a deny-by-default global filter the worker still compiles after a reload');
@@ -134,7 +134,7 @@ $strict->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\
 $strict->reload;
 $strict->wait_for_log(qr/LOG:  pgseccomp helper was terminated by a signal\n.*DETAIL:  Signal 31: Bad system call\.\n.*HINT:  The global filter kills a syscall that pgseccomp needs; see the warnings at server start/);
 $strict->connect_fails('dbname=postgres', 'a session whose filter cannot be built is refused',
-	expected_stderr => qr/FATAL:  could not load the pgseccomp session filter: pgseccomp helper was terminated by a signal\nDETAIL:  Signal 31: Bad system call\./);
+	expected_stderr => qr/FATAL:  could not compile the pgseccomp filter of this connection: pgseccomp helper was terminated by a signal\nDETAIL:  Signal 31: Bad system call\./);
 is($old->query_safe('SELECT 1'), '1', 'an existing session goes on');
 ok(!$strict->log_contains(qr/server process .* was terminated|terminating any other active server processes/),
 	'no PostgreSQL process crashed');

@@ -121,7 +121,7 @@ my @bad = (
 	[ "NULL, NULL, NULL, 'readlink,,uname', NULL", qr/ERROR:  22023: invalid value for parameter "error_list"\nDETAIL:  List syntax is invalid: item 2 of the list is empty\./ ],
 	[ "NULL, 'uname', NULL, 'uname', NULL", qr/ERROR:  22023: invalid value for parameter "error_list"\nDETAIL:  Syscall "uname" is also listed in "allow_list"\./ ],
 	[ "NULL, NULL, 'read,*', NULL, NULL", qr/ERROR:  22023: invalid value for parameter "log_list"\nDETAIL:  "\*" must be the whole value/ ],
-	[ "NULL, NULL, NULL, repeat('readlink,', 20000) || 'readlink', NULL", qr/ERROR:  54000: set_client_filter arguments are too long/ ],);
+	[ "NULL, NULL, NULL, repeat('readlink,', 20000) || 'readlink', NULL", qr/ERROR:  54000: set_client_filter argument "error_list" is too long\nDETAIL:  It has 180008 bytes; at most 16384 are accepted\./ ],);
 $s->query_safe('\set VERBOSITY verbose');
 foreach my $case (@bad)
 {

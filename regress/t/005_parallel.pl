@@ -99,6 +99,37 @@ my %probes = slurp_file($node->logfile, $offset) =~ /filters_probe pid (\d+) fil
 cmp_ok(scalar keys %probes, '>=', 2, 'the index was built by the leader and parallel workers');
 ok(!grep({ $_ != 2 } values %probes), 'each of them with two filters');
 
+# Index builds and rewrites that no statement hook sees start workers too:
+# each must succeed, and the probe index rebuilt by REINDEX shows that its
+# workers carry the session filter.
+my @ddl = (
+	[ 'ALTER TABLE ADD PRIMARY KEY', 'ALTER TABLE big ADD PRIMARY KEY (g)' ],
+	[ 'ALTER TABLE ADD UNIQUE', 'ALTER TABLE big ADD CONSTRAINT big_g_ts UNIQUE (g, ts)' ],
+	[ 'CREATE TABLE with a TOAST index under zero parallel costs',
+		'SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;'
+		  . ' SET min_parallel_index_scan_size = 0; CREATE TABLE toasty (t text); DROP TABLE toasty;'
+		  . ' RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;'
+		  . ' RESET min_parallel_index_scan_size' ],
+	[ 'REFRESH MATERIALIZED VIEW', 'CREATE MATERIALIZED VIEW mv AS SELECT g FROM big WHERE g % 10 = 0;'
+		  . ' CREATE UNIQUE INDEX ON mv (g); REFRESH MATERIALIZED VIEW mv; REFRESH MATERIALIZED VIEW CONCURRENTLY mv; DROP MATERIALIZED VIEW mv' ],
+	[ 'VACUUM (PARALLEL 2)', 'VACUUM (PARALLEL 2) big' ],
+	[ 'CLUSTER', 'CLUSTER big USING big_pkey' ],
+	[ 'VACUUM FULL', 'VACUUM FULL big' ],
+	[ 'ALTER TABLE ALTER COLUMN TYPE', 'ALTER TABLE big ALTER COLUMN g TYPE bigint' ],);
+foreach my $case (@ddl)
+{
+	(undef, $err) = run($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB'; $case->[1]");
+	is($err, '', "$case->[0] succeeds");
+}
+$node->safe_psql('postgres', 'CREATE INDEX big_probe2 ON big (filters_probe(g::int))');
+$offset = -s $node->logfile;
+(undef, $err) = run($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB'; REINDEX INDEX big_probe2");
+is($err, '', 'REINDEX of an expression index: every process that evaluates it has the session filter');
+%probes = slurp_file($node->logfile, $offset) =~ /filters_probe pid (\d+) filters (\d+)/g;
+cmp_ok(scalar keys %probes, '>=', 2, 'REINDEX ran in the leader and parallel workers');
+ok(!grep({ $_ != 2 } values %probes), 'each of them with two filters');
+$node->safe_psql('postgres', 'DROP INDEX big_probe2');
+
 # A client filter is carried too.
 is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
 	'a client filter is loaded');
