@@ -46,16 +46,21 @@ static pid_t confined_pid = 0;
 const char *
 pgseccomp_process_type(void)
 {
-	const char *desc;
+	if (MyBackendType == B_BG_WORKER && MyBgworkerEntry)
+		return pgseccomp_type_key(MyBgworkerEntry->bgw_type[0] ?
+								  MyBgworkerEntry->bgw_type : MyBgworkerEntry->bgw_name);
+	if (MyBackendType == B_WAL_SENDER || am_walsender)
+		return "walsender";
+	return pgseccomp_type_key(GetBackendTypeDesc(MyBackendType));
+}
+
+/* A backend type's description as a type key. */
+const char *
+pgseccomp_type_key(const char *desc)
+{
 	char	   *key;
 	char	   *c;
 
-	if (MyBackendType == B_BG_WORKER && MyBgworkerEntry)
-		desc = MyBgworkerEntry->bgw_type[0] ? MyBgworkerEntry->bgw_type : MyBgworkerEntry->bgw_name;
-	else if (MyBackendType == B_WAL_SENDER || am_walsender)
-		desc = "walsender";
-	else
-		desc = GetBackendTypeDesc(MyBackendType);
 	key = pstrdup(desc);
 	for (c = key; *c; c++)
 	{
@@ -129,6 +134,17 @@ compile_here(TargetKind kind, const char *name, const StringInfo section, int *n
 	return t;
 }
 
+static void remember(const StoredTarget *t, int program, int ninsns);
+
+/* Installed at fork (fork.c): only recorded at the end of start-up. */
+static const StoredTarget *fork_target = NULL;
+
+void
+pgseccomp_confined_at_fork(const StoredTarget *t)
+{
+	fork_target = t;
+}
+
 static void
 refuse(const StoredTarget *t, const char *who)
 {
@@ -152,7 +168,6 @@ confine_as(TargetKind kind, const char *name, bool verify, const char *who)
 	const StoredTarget *t = pgseccomp_store_find(kind, name);
 	int			program = t ? t->program : 0;
 	int			ninsns = 0;
-	ProcessStack *stack;
 
 	if (verify)
 	{
@@ -184,6 +199,14 @@ confine_as(TargetKind kind, const char *name, bool verify, const char *who)
 					 errmsg("could not install the pgseccomp filter for %s", who),
 					 insns ? errdetail_internal("%s", err) : 0));
 	}
+	remember(t, program, ninsns);
+}
+
+/* This process stacked t's program: record it, and announce it. */
+static void
+remember(const StoredTarget *t, int program, int ninsns)
+{
+	ProcessStack *stack;
 
 	stack = MemoryContextAllocZero(TopMemoryContext, sizeof(ProcessStack));
 	stack->base = t;
@@ -243,6 +266,15 @@ pgseccomp_xact_callback(XactEvent event, void *arg)
 		return;
 	}
 
+	if (fork_target)
+	{
+		int			ninsns = 0;
+
+		if (fork_target->program > 0)
+			(void) pgseccomp_store_program(fork_target->program, &ninsns);
+		remember(fork_target, fork_target->program, ninsns);
+		return;
+	}
 	type = pgseccomp_process_type();
 	if (pgseccomp_store_find(TARGET_TYPE, type))
 		confine_as(TARGET_TYPE, type, false, psprintf("backend type \"%s\"", type));

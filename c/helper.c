@@ -23,6 +23,7 @@
 #include "utils/ps_status.h"
 #include "portability/instr_time.h"
 
+#include "fork.h"
 #include "settings.h"
 
 #define HELPER_LIBRARY		"pgseccomp_policy.so"
@@ -408,7 +409,9 @@ start_helper(Helper *h, HelperMessage *why)
 		return false;
 	}
 	fflush(NULL);
+	pgseccomp_forking_helper = true;
 	h->pid = fork();
+	pgseccomp_forking_helper = false;
 	if (h->pid < 0)
 	{
 		close(request_pipe[0]);

@@ -24,6 +24,7 @@
 #include "storage/proc.h"
 #include "storage/shmem.h"
 
+#include "fork.h"
 #include "install.h"
 
 #define CLIENT_PROGRAMS_MAX	4096	/* more would pass the kernel's limit */
@@ -185,6 +186,24 @@ install_client_programs(dsm_handle handle, int32 expected)
 }
 
 /*
+ * The first program of the process pid announces, or -2 if none does. Read
+ * at fork, before this process may take locks: a torn read is one more
+ * forgery, and is checked like one.
+ */
+int
+pgseccomp_leader_program(pid_t pid)
+{
+	int			i;
+
+	if (leaders == NULL || pid <= 0)
+		return -2;
+	for (i = 0; i < PGSECCOMP_NSLOTS; i++)
+		if (leaders[i].pid == pid)
+			return leaders[i].base_program;
+	return -2;
+}
+
+/*
  * In a parallel worker, at the end of its start-up transaction: install
  * what its leader enforces. Fails the worker, and the query with it, if
  * that cannot be done exactly.
@@ -211,7 +230,15 @@ pgseccomp_install_leader_stack(void)
 	if (!pgseccomp_store_known_program(slot.base_program))
 		fail("pgseccomp filters of the leader of this parallel worker are not ones the server compiled",
 			 psprintf("The leader claims program %d.", (int) slot.base_program));
-	if (slot.base_program > 0)
+	if (pgseccomp_leader_base_at_fork)
+	{
+		/* Installed at fork; the leader may not claim another since. */
+		if (slot.base_program != pgseccomp_fork_base_program)
+			fail("pgseccomp filters of the leader of this parallel worker changed",
+				 psprintf("Program %d at fork, %d now.", pgseccomp_fork_base_program,
+						  (int) slot.base_program));
+	}
+	else if (slot.base_program > 0)
 	{
 		int			ninsns;
 		const struct sock_filter *insns = pgseccomp_store_program(slot.base_program, &ninsns);

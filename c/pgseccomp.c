@@ -16,6 +16,7 @@
 #include "tcop/utility.h"
 
 #include "confine.h"
+#include "fork.h"
 #include "install.h"
 #include "parallel.h"
 #include "queue.h"
@@ -55,6 +56,7 @@ startup_shmem(void)
 	pgseccomp_queue_init();
 	pgseccomp_leaders_init(&(GetNamedLWLockTranche("pgseccomp"))[1].lock);
 	LWLockRelease(AddinShmemInitLock);
+	pgseccomp_fork_remember_static_workers();
 }
 
 static void
@@ -200,5 +202,6 @@ _PG_init(void)
 	prev_process_utility_hook = ProcessUtility_hook;
 	ProcessUtility_hook = process_utility;
 	RegisterXactCallback(pgseccomp_xact_callback, NULL);
+	pgseccomp_fork_init();
 	pgseccomp_register_worker();
 }

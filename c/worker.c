@@ -11,6 +11,8 @@
  */
 #include "worker.h"
 
+#include <signal.h>
+
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -61,6 +63,48 @@ missing_roles(void)
 }
 
 /*
+ * Role and backend-type overrides are placeholders without assign hooks:
+ * one that a reload applies after the last pgseccomp setting of the file
+ * misses the postmaster's compile. If any changed, ask the postmaster to
+ * reload once more; that pass compiles them, and changes nothing else.
+ */
+static void
+nudge_if_overrides_changed(bool at_start)
+{
+	static char *previous = NULL;
+	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
+	StringInfoData now;
+	ListCell   *lc;
+	int			f;
+
+	initStringInfo(&now);
+	foreach(lc, pgseccomp_listed_roles())
+		for (f = 0; f < lengthof(fields); f++)
+		{
+			char	   *name = psprintf("session_syscall_%s.%s", fields[f], (char *) lfirst(lc));
+
+			appendStringInfo(&now, "%s=%s;", name, GetConfigOption(name, true, false) ?: "-");
+		}
+	foreach(lc, pgseccomp_listed_types())
+		for (f = 0; f < lengthof(fields); f++)
+		{
+			char	   *name = psprintf("backend_syscall_%s.%s", fields[f], (char *) lfirst(lc));
+
+			appendStringInfo(&now, "%s=%s;", name, GetConfigOption(name, true, false) ?: "-");
+		}
+	if (!at_start && previous && strcmp(previous, now.data) != 0)
+	{
+		ereport(LOG,
+				(errmsg("pgseccomp asks the postmaster to reload once more"),
+				 errdetail("Role or backend-type overrides changed; applied after the last pgseccomp setting of the file, they missed its compile.")));
+		kill(PostmasterPid, SIGHUP);
+	}
+	if (previous)
+		pfree(previous);
+	previous = MemoryContextStrdup(TopMemoryContext, now.data);
+}
+
+/*
  * Report on the current settings, as the postmaster compiled them for new
  * processes: compile them once more and log what is wrong.
  */
@@ -74,6 +118,7 @@ report_settings(bool at_start)
 	ListCell   *lc;
 	int			i = 0;
 
+	nudge_if_overrides_changed(at_start);
 	foreach(lc, missing_roles())
 		ereport(LOG,
 				(errmsg("role \"%s\" of \"pgseccomp.session_roles\" does not exist", (char *) lfirst(lc)),

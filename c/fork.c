@@ -1,0 +1,192 @@
+/*
+ * fork.c
+ *		Dynamic background workers are confined as they are forked.
+ *
+ * A dynamic background worker is described in shared memory, which any
+ * compromised backend can write, and PostgreSQL loads the library it names
+ * and runs its code before any hook of ours: a backend that places a
+ * library on disk could run it under the global filter alone. The same
+ * holds for a parallel worker, which loads the library its leader names
+ * for its entry point before the end of its start-up transaction.
+ *
+ * So every child of the postmaster passes through a pthread_atfork handler
+ * registered in the postmaster. In a child about to become a dynamic
+ * background worker (not one registered at start, whose description came
+ * from the postmaster's own libraries), it installs at once:
+ *
+ *		- for a parallel worker, the first program its leader announced, taken
+ *		  from the postmaster's copy; its client programs follow at the end of
+ *		  its start-up transaction (parallel.c);
+ *		- for a worker whose library is not loaded in the postmaster (so its
+ *		  code is new), its backend type's filter if listed, or else the
+ *		  session filter.
+ *
+ * Workers of libraries loaded at start, and PostgreSQL's own, run code the
+ * DBA installed and are confined at the end of their start-up transaction.
+ * A child that cannot be confined here exits at once.
+ */
+#include "fork.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include "miscadmin.h"
+#include "postmaster/bgworker_internals.h"
+#include "utils/memutils.h"
+#include "utils/varlena.h"
+
+#include "confine.h"
+#include "install.h"
+#include "parallel.h"
+#include "settings.h"
+#include "store.h"
+
+/* Set around the fork of a helper, which must stay unfiltered by this. */
+bool		pgseccomp_forking_helper = false;
+
+/* In a parallel worker: the leader's first program was installed at fork. */
+bool		pgseccomp_leader_base_at_fork = false;
+int			pgseccomp_fork_base_program = 0;
+
+/* The background workers registered at start, and the preloaded libraries. */
+static RegisteredBgWorker **static_workers = NULL;
+static int	nstatic_workers = 0;
+static List *preloaded = NIL;
+
+/* In the postmaster, once every library in shared_preload_libraries ran. */
+void
+pgseccomp_fork_remember_static_workers(void)
+{
+	MemoryContext old;
+	slist_iter	iter;
+	char	   *raw;
+	int			n = 0;
+
+	if (static_workers != NULL || IsUnderPostmaster)
+		return;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	slist_foreach(iter, &BackgroundWorkerList)
+		n++;
+	static_workers = palloc0(sizeof(RegisteredBgWorker *) * Max(n, 1));
+	slist_foreach(iter, &BackgroundWorkerList)
+		static_workers[nstatic_workers++] = slist_container(RegisteredBgWorker, rw_lnode, iter.cur);
+	raw = pstrdup(shared_preload_libraries_string ? shared_preload_libraries_string : "");
+	if (!SplitDirectoriesString(raw, ',', &preloaded))
+		preloaded = NIL;
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+is_static(const RegisteredBgWorker *rw)
+{
+	int			i;
+
+	for (i = 0; i < nstatic_workers; i++)
+		if (static_workers[i] == rw)
+			return true;
+	return false;
+}
+
+/* Is the library a worker names already loaded in the postmaster? */
+static bool
+library_is_loaded(const char *library)
+{
+	ListCell   *lc;
+
+	if (strcmp(library, "postgres") == 0)
+		return true;
+	foreach(lc, preloaded)
+	{
+		const char *entry = lfirst(lc);
+
+		if (strcmp(library, entry) == 0 ||
+			(strncmp(library, "$libdir/", 8) == 0 && strcmp(library + 8, entry) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* The worker this child is about to become: started, not yet running. */
+static RegisteredBgWorker *
+starting_worker(void)
+{
+	slist_iter	iter;
+	RegisteredBgWorker *found = NULL;
+
+	slist_foreach(iter, &BackgroundWorkerList)
+	{
+		RegisteredBgWorker *rw = slist_container(RegisteredBgWorker, rw_lnode, iter.cur);
+
+		if (rw->rw_pid == 0 && rw->rw_backend != NULL)
+		{
+			if (found)
+				return NULL;	/* not a state this code knows */
+			found = rw;
+		}
+	}
+	return found;
+}
+
+static void
+die_at_fork(const char *why)
+{
+	write_stderr("pgseccomp: background worker not started: %s\n", why);
+	_exit(1);
+}
+
+static void
+install_at_fork(int program)
+{
+	int			ninsns;
+	const struct sock_filter *insns = pgseccomp_store_program(program, &ninsns);
+	char	   *why;
+
+	if (program > 0 && (insns == NULL || !pgseccomp_install(insns, ninsns, &why)))
+		die_at_fork("its filter could not be installed");
+}
+
+static void
+at_fork_child(void)
+{
+	RegisteredBgWorker *rw;
+	const BackgroundWorker *w;
+
+	/* Only children of the postmaster, and not its helpers. */
+	if (IsUnderPostmaster || !pgseccomp_enabled || pgseccomp_forking_helper ||
+		static_workers == NULL)
+		return;
+	rw = starting_worker();
+	if (rw == NULL || is_static(rw))
+		return;
+	w = &rw->rw_worker;
+
+	if (strcmp(w->bgw_library_name, "postgres") == 0 &&
+		strcmp(w->bgw_function_name, "ParallelWorkerMain") == 0)
+	{
+		int			program = pgseccomp_leader_program(w->bgw_notify_pid);
+
+		if (!pgseccomp_store_known_program(program))
+			die_at_fork("the filters of its parallel leader are unknown");
+		install_at_fork(program);
+		pgseccomp_leader_base_at_fork = true;
+		pgseccomp_fork_base_program = program;
+		return;
+	}
+	if (!library_is_loaded(w->bgw_library_name))
+	{
+		const StoredTarget *t = pgseccomp_store_find(TARGET_TYPE, pgseccomp_type_key(w->bgw_type));
+
+		if (t == NULL)
+			t = pgseccomp_store_find(TARGET_SESSION, NULL);
+		if (t == NULL || !t->ok)
+			die_at_fork("its filter could not be had");
+		install_at_fork(t->program);
+		pgseccomp_confined_at_fork(t);
+	}
+}
+
+void
+pgseccomp_fork_init(void)
+{
+	pthread_atfork(NULL, NULL, at_fork_child);
+}
