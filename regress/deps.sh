@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-plperl-15
-	libkrb5-dev libseccomp-dev libipc-run-perl libipc-run3-perl make gcc)
+	libkrb5-dev libseccomp-dev postgresql-15-cron libipc-run-perl libipc-run3-perl make gcc)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
