@@ -1,0 +1,309 @@
+# A backend that runs native code forges what it announces in shared memory,
+# or rewrites every seccomp program it can find there; SET, LOAD and ALTER
+# SYSTEM try the same from SQL; io_uring tries to do what a denied syscall
+# does. None of it lets a parallel worker, a new session or a program the
+# session runs do what the session filter denies.
+use strict;
+use warnings;
+use File::Basename qw(dirname);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('forgery');
+$node->init;
+# No role or backend type is configured: every target the postmaster
+# compiles has a program of its own, so base program 0 is never valid.
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'pgseccomp'
+pgseccomp.enabled = on
+pgseccomp.session_syscall_error = 'readlink'
+max_parallel_workers_per_gather = 2
+statement_timeout = '20s'
+include_if_exists = 'session.conf'
+});
+$node->start;
+
+# The tools play the attacker's code: built here, loaded by path.
+my $tools = dirname(__FILE__) . '/../tools';
+my $includedir = `pg_config --includedir-server`;
+chomp $includedir;
+my $bin = $node->basedir;
+foreach my $lib ('forge', 'probe_load')
+{
+	system("gcc -shared -fPIC -O2 -I$includedir -I/usr/include/postgresql/internal"
+		  . " -o $bin/$lib.so $tools/$lib.c") == 0
+	  or BAIL_OUT("could not build $lib.so");
+}
+system("gcc -O2 -o $bin/uring_probe $tools/uring_probe.c") == 0
+  or BAIL_OUT('could not build uring_probe');
+
+my $tsdir = $node->basedir . '/ts';
+mkdir($tsdir) or die "mkdir $tsdir: $!";
+$node->safe_psql('postgres', qq{
+CREATE EXTENSION pgseccomp;
+CREATE TABLESPACE ts LOCATION '$tsdir';
+CREATE FUNCTION forge(text) RETURNS text AS '$bin/forge.so' LANGUAGE C STRICT;
+});
+
+my $in_worker = "SET force_parallel_mode = on; SET parallel_leader_participation = off;";
+my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+my $status = "SELECT regexp_replace(pg_read_file('/proc/self/status'),"
+  . " '.*\\nPid:\\s*(\\d+).*Seccomp_filters:\\s*(\\d+).*', '\\1 \\2', 's')";
+my $denied_in_worker = qr/could not read symbolic link .*: Permission denied\nCONTEXT:  parallel worker/;
+
+sub session
+{
+	my $s = $node->background_psql('postgres', on_error_stop => 0, timeout => 60);
+	return $s;
+}
+
+sub run
+{
+	my ($session, $sql) = @_;
+	my $out = $session->query($sql);
+	my $err = $session->{stderr};
+	$session->{stderr} = '';
+	return ($out, $err);
+}
+
+# A new session denies readlink in the leader and in a worker. Reading the
+# link is an escape; any other failure is not, but is a failure too.
+sub new_session_denies
+{
+	my ($what) = @_;
+	my $s = session();
+	my ($out, $err) = run($s, $readlink);
+	# XXX a failure here is a hole: a forgery reached a new session.
+	isnt($out, $tsdir, "$what: a new session does not read the link in the leader");
+	like($err, qr/could not read symbolic link .*: Permission denied/,
+		"$what: a new session denies readlink in the leader");
+	($out, $err) = run($s, "$in_worker $readlink");
+	# XXX a failure here is a hole: a forgery reached a new session's worker.
+	isnt($out, $tsdir, "$what: a new session's worker does not read the link");
+	like($err, $denied_in_worker, "$what: a new session's worker denies readlink")
+	  or diag("out: $out\nerr: $err");
+	$s->quit;
+}
+
+my ($out, $err);
+
+# The baseline, on the same server: the worker carries the leader's filters.
+my $s = session();
+($out) = run($s, "$in_worker $status");
+is((split / /, $out)[1], 2, 'baseline: a worker carries the global and the session filter');
+(undef, $err) = run($s, "$in_worker $readlink");
+like($err, $denied_in_worker, 'baseline: the worker denies readlink');
+like($s->query_safe("SELECT forge('show')"), qr/^pid \d+ base [1-9]\d* nclients 0 handle \d+$/,
+	'baseline: the session announces a program of the postmaster and no client programs');
+$s->quit;
+
+# 1. Forgeries of a compromised backend, each in a session of its own.
+#    What its worker must do: be refused, or install the leader's real
+#    filters and deny readlink. What it must never do: read the link.
+my $refused = qr/parallel worker failed to initialize/;
+my %expect = (
+	base0 => $refused,
+	base0ff => $refused,
+	base9999 => $refused,
+	basenext => $refused,
+	dsm => $denied_in_worker,
+	# Refused later, in the worker's start-up transaction callback. XXX Known
+	# failure, not an escape: that FATAL leaks the worker's locks (it is
+	# logged twice: the callback fires again on the abort during exit), and
+	# the next parallel worker given the same PGPROC fails with "lock
+	# RowExclusiveLock on object 0/1262/5 is already held", so "after
+	# forgery badhandle: a new session's worker denies readlink" fails.
+	badhandle => qr/could not attach to the pgseccomp filters of the parallel leader\nCONTEXT:  parallel worker/,
+	scan => $denied_in_worker,);
+foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle', 'scan')
+{
+	$s = session();
+	if ($mode eq 'scan')
+	{
+		# Put programs where the scan can find them: this session's client
+		# program in its DSM segment, and the compile queue's copy.
+		is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
+			'scan: the session loads a client filter first');
+	}
+	my $forged = $s->query_safe("SELECT forge('$mode')");
+	note "forge('$mode'): $forged";
+	if ($mode eq 'scan')
+	{
+		like($forged, qr/patched [1-9]\d* programs/, 'scan: programs were found in shared memory and patched');
+	}
+	else
+	{
+		like($forged, qr/-> pid \d+ base (?:0|9999|\d+) nclients [01] handle \d+$/, "$mode: the slot is forged");
+	}
+	my $slot = $s->query_safe("SELECT forge('show')");
+
+	my $offset = -s $node->logfile;
+	($out, $err) = run($s, "$in_worker $readlink");
+	# XXX a failure here is a hole: the worker of a forging leader read the link.
+	isnt($out, $tsdir, "$mode: the forging session's worker never reads the link");
+	like($err, $expect{$mode}, "$mode: its worker is refused or denies readlink")
+	  or diag("out: $out\nerr: $err");
+	note "$mode: parallel query error: $err";
+	if ($mode =~ /^base/)
+	{
+		like(slurp_file($node->logfile, $offset),
+			qr/pgseccomp: background worker not started: the filters of its parallel leader are unknown/,
+			"$mode: pgseccomp refused the worker at fork");
+	}
+	elsif ($mode ne 'badhandle')
+	{
+		# The worker took the forged client programs: the forgery was real.
+		($out) = run($s, "$in_worker $status");
+		is((split / /, $out)[1], 3, "$mode: the worker stacked global, session and the forged client program");
+	}
+	if ($mode eq 'scan')
+	{
+		(undef, $err) = run($s, "RESET force_parallel_mode; SELECT count(*) FROM pg_ls_dir('.')");
+		like($err, qr/could not read directory/, 'scan: the leader still denies getdents64 (its client filter)');
+		($out, $err) = run($s, "$in_worker SELECT count(*) > 0 FROM pg_ls_dir('.')");
+		is($out, 't', 'scan: the worker installed the patched client program, which allows getdents64');
+	}
+	is($s->query_safe("SELECT forge('show')"), $slot, "$mode: the forged slot was in place during the query");
+
+	(undef, $err) = run($s, "RESET force_parallel_mode; $readlink");
+	like($err, qr/Permission denied/, "$mode: the forging leader itself still denies readlink");
+	$s->quit;
+	new_session_denies("after forgery $mode");
+}
+
+# 2. SET: no pgseccomp setting can be SET, and placeholders change nothing.
+is($node->safe_psql('postgres',
+		"SELECT string_agg(name, ',') FROM pg_settings WHERE name LIKE 'pgseccomp.%' AND context IN ('user', 'superuser')"),
+	'', 'no pgseccomp setting can be changed by SET');
+$s = session();
+my @settings = split /\n/, $s->query_safe(
+	"SELECT name || ' ' || vartype FROM pg_settings WHERE name LIKE 'pgseccomp.%' ORDER BY name");
+cmp_ok(scalar @settings, '>=', 10, 'the pgseccomp settings are listed');
+foreach my $row (@settings)
+{
+	my ($name, $type) = split / /, $row;
+	my $value = $type eq 'bool' ? 'off' : $type eq 'enum' ? 'allow' : '';
+	(undef, $err) = run($s, "SET $name = '$value'");
+	like($err, qr/ERROR/, "SET $name fails");
+	(undef, $err) = run($s, "SELECT set_config('$name', '$value', false)");
+	like($err, qr/ERROR/, "set_config('$name') fails");
+}
+foreach my $placeholder (
+	"session_syscall_error.postgres = ''",
+	"session_syscall_default.postgres = 'allow'",
+	"session_syscall_allow.postgres = 'readlink, readlinkat'",
+	"backend_syscall_error.parallel_worker = ''",
+	"backend_syscall_error.client_backend = ''")
+{
+	(undef, $err) = run($s, "SET $placeholder");
+	note "SET $placeholder: $err";
+}
+(undef, $err) = run($s, $readlink);
+like($err, qr/Permission denied/, 'after SET of placeholders, the leader denies readlink');
+($out, $err) = run($s, "$in_worker $readlink");
+ok($out ne $tsdir && $err =~ $denied_in_worker, 'after SET of placeholders, the worker denies readlink')
+  or diag("out: $out\nerr: $err");
+$s->quit;
+
+# 3. LOAD: the library's code runs in the worker after the worker is confined.
+$s = session();
+my $offset = -s $node->logfile;
+(undef, $err) = run($s, "LOAD '$bin/probe_load.so'");
+is($err, '', 'LOAD of a library by path');
+($out) = run($s, "$in_worker $status");
+my ($worker_pid) = split / /, $out;
+ok($node->wait_for_log(qr/probe_load pid $worker_pid filters -?\d+ parallel_worker 1/, $offset),
+	'the worker ran the library\'s _PG_init');
+my $log = slurp_file($node->logfile, $offset);
+my ($leader_filters) = $log =~ /probe_load pid \d+ filters (-?\d+) parallel_worker 0/;
+my ($worker_filters) = $log =~ /probe_load pid $worker_pid filters (-?\d+) parallel_worker 1/;
+is($leader_filters, 2, 'in the leader, the library\'s code runs under the global and the session filter');
+# XXX a failure here is a hole: the library ran in the worker before it was confined.
+is($worker_filters, 2, 'in the worker, the library\'s code runs under the global and the session filter');
+(undef, $err) = run($s, "$in_worker $readlink");
+like($err, $denied_in_worker, 'after LOAD, the worker denies readlink');
+$s->quit;
+
+# 4. ALTER SYSTEM, ALTER ROLE and ALTER DATABASE are refused.
+foreach my $stmt (
+	"ALTER SYSTEM SET pgseccomp.session_syscall_error = ''",
+	"ALTER SYSTEM SET pgseccomp.session_roles = 'postgres'",
+	"ALTER SYSTEM SET session_syscall_error.postgres = ''",
+	"ALTER SYSTEM SET backend_syscall_error.autovacuum_worker = ''",
+	"ALTER ROLE postgres SET session_syscall_error.postgres = ''",
+	"ALTER ROLE postgres SET pgseccomp.session_syscall_error = ''",
+	"ALTER DATABASE postgres SET session_syscall_error.postgres = ''")
+{
+	my ($ret, $stdout, $stderr) = $node->psql('postgres', $stmt);
+	isnt($ret, 0, "$stmt fails") or diag($stderr);
+}
+my $auto = slurp_file($node->data_dir . '/postgresql.auto.conf');
+unlike($auto, qr/syscall|pgseccomp/, 'postgresql.auto.conf names no pgseccomp setting');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pg_db_role_setting WHERE array_to_string(setconfig, ',') ~ 'syscall|pgseccomp'"),
+	'0', 'no role or database setting names one');
+$node->reload;
+new_session_denies('after the refused ALTERs and a reload');
+
+# 5. io_uring: a level that denies mkdir denies io_uring too.
+$node->append_conf('session.conf', "pgseccomp.session_syscall_error = 'mkdir'\n");
+$node->reload;
+$node->poll_query_until('postgres', 'SHOW pgseccomp.session_syscall_error', 'mkdir')
+  or die 'the reload did not arrive';
+my $dirs = $node->basedir . '/mkdir';
+mkdir($dirs) or die "mkdir $dirs: $!";
+
+my $direct = `$bin/uring_probe $dirs/direct`;
+is($direct, "io_uring_setup OK\nio_uring_enter EBADF\nio_uring_register EBADF\nmkdir OK\n",
+	'control: outside the server, io_uring works and mkdir creates the directory');
+ok(-d "$dirs/direct", 'control: the directory exists');
+
+$s = session();
+my ($mkdir_program) = $s->query_safe("SELECT forge('show')") =~ /base (\d+)/;
+($out, $err) = run($s, "$in_worker $readlink");
+is($out, $tsdir, 'control: after the reload, a new session\'s worker reads the link');
+($out, $err) = run($s, "CREATE TEMP TABLE probe (n serial, line text); COPY probe (line) FROM PROGRAM '$bin/uring_probe $dirs/server';"
+	  . " SELECT string_agg(line, ',' ORDER BY n) FROM probe");
+is($out, 'io_uring_setup EACCES,io_uring_enter EACCES,io_uring_register EACCES,mkdir EACCES',
+	'a program the session runs: io_uring_setup, io_uring_enter, io_uring_register and mkdir fail with EACCES')
+  or diag("err: $err");
+ok(!-e "$dirs/server", 'and the directory was not created');
+is($s->query_safe("SELECT string_agg(syscall || ' ' || filter_action, ',' ORDER BY syscall) FROM seccomp_filter()"
+		  . " WHERE context = 'session' AND syscall LIKE 'io_uring%'"),
+	'io_uring_enter session->error,io_uring_register session->error,io_uring_setup session->error',
+	'seccomp_filter() shows io_uring denied by the session filter');
+is($s->query_safe("SELECT filter_action FROM seccomp_filter() WHERE context = 'session' AND syscall = 'io_uring_setup'"),
+	'session->error', 'io_uring_setup: session->error');
+my $lint = $s->query_safe("SELECT string_agg(concat_ws(' | ', context, setting, syscall, issue), E'\\n') FROM seccomp_lint() WHERE syscall = 'io_uring_setup'");
+note "lint: $lint";
+like($lint, qr/io_uring_setup/, 'seccomp_lint() has a row about io_uring_setup');
+$s->quit;
+
+# 6. A reload that tightens the session filter: program numbers stay valid
+#    for the life of the postmaster, so a compromised backend that
+#    connected after it can still claim the program of before for its
+#    workers. The design accepts any number the postmaster ever gave a
+#    target; this shows what that means for a tightening reload.
+$node->append_conf('session.conf', "pgseccomp.session_syscall_error = 'mkdir, readlink'\n");
+$node->reload;
+$node->poll_query_until('postgres', 'SHOW pgseccomp.session_syscall_error', 'mkdir, readlink')
+  or die 'the reload did not arrive';
+$s = session();
+my $slot = $s->query_safe("SELECT forge('show')");
+my ($tight) = $slot =~ /base (\d+)/;
+($out, $err) = run($s, "$in_worker $readlink");
+like($err, $denied_in_worker, 'after the tightening reload, a new session\'s worker denies readlink');
+isnt($tight, $mkdir_program, 'the tightened session filter is a program of its own');
+note "claiming program $mkdir_program: " . $s->query_safe("SELECT forge('base:$mkdir_program')");
+($out, $err) = run($s, "$in_worker $readlink");
+TODO:
+{
+	local $TODO = 'XXX hole by design: a leader may claim a superseded session program after a tightening reload';
+	isnt($out, $tsdir, 'a leader claiming the superseded program: its worker does not read the link')
+	  or diag("err: $err");
+}
+$s->quit;
+
+ok(!$node->log_contains(qr/was terminated by signal/), 'no process was terminated by a signal');
+$node->stop;
+done_testing();

@@ -1,0 +1,40 @@
+/*
+ * probe_load.c
+ *		A library a session LOADs: its _PG_init logs the PID, how many
+ *		seccomp filters the process carries when the library's code first
+ *		runs, and whether the process is a parallel worker.
+ */
+#include "postgres.h"
+
+#include <stdio.h>
+
+#include "access/parallel.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+static int
+seccomp_filters(void)
+{
+	char		buf[8192];
+	FILE	   *f = fopen("/proc/self/status", "r");
+	int			n = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "Seccomp_filters: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+void
+_PG_init(void)
+{
+	elog(LOG, "probe_load pid %d filters %d parallel_worker %d",
+		 (int) MyProcPid, seccomp_filters(), IsParallelWorker() ? 1 : 0);
+}
