@@ -250,6 +250,16 @@ pgseccomp_xact_callback(XactEvent event, void *arg)
 
 	if (confined_pid == MyProcPid || !pgseccomp_enabled)
 		return;
+
+	/*
+	 * Only a commit: a FATAL below aborts the transaction, and trying again
+	 * in that abort would FATAL inside proc_exit and skip its cleanup.
+	 * Nothing of a role's runs before the first commit (and needs_fmgr_hook
+	 * refuses it if it tried).
+	 */
+	if (event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PARALLEL_PRE_COMMIT &&
+		event != XACT_EVENT_PRE_PREPARE)
+		return;
 	if (is_compile_worker())
 	{
 		confined_pid = MyProcPid;

@@ -17,6 +17,9 @@
  */
 #include "parallel.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "access/parallel.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
@@ -186,6 +189,37 @@ install_client_programs(dsm_handle handle, int32 expected)
 }
 
 /*
+ * When process pid started, in clock ticks since boot, as the kernel says
+ * (/proc/pid/stat, field 22); 0 if it cannot be read. Plain syscalls, no
+ * memory: it also runs in a child just forked.
+ */
+uint64
+pgseccomp_process_start_ticks(pid_t pid)
+{
+	char		path[64];
+	char		buf[1024];
+	char	   *p;
+	int			fd;
+	ssize_t		n;
+	int			field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command may hold blanks and parentheses: count from its end. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/*
  * The first program of the process pid announces, or -2 if none does. Read
  * at fork, before this process may take locks: a torn read is one more
  * forgery, and is checked like one.
@@ -227,7 +261,8 @@ pgseccomp_install_leader_stack(void)
 	if (slot.base_program == -1)
 		fail("pgseccomp cannot verify the filter of the leader of this parallel worker",
 			 "The leader compiled its filter when it connected, right after a reload; new sessions do not.");
-	if (!pgseccomp_store_known_program(slot.base_program))
+	if (!pgseccomp_store_known_program(slot.base_program,
+									   pgseccomp_process_start_ticks(leader->pid)))
 		fail("pgseccomp filters of the leader of this parallel worker are not ones the server compiled",
 			 psprintf("The leader claims program %d.", (int) slot.base_program));
 	if (pgseccomp_leader_base_at_fork)

@@ -15,6 +15,9 @@
  */
 #include "store.h"
 
+#include <time.h>
+#include <unistd.h>
+
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -23,15 +26,27 @@ const char *pgseccomp_global_rows = NULL;
 const char *pgseccomp_groups = NULL;
 int			pgseccomp_global_ninsns = 0;
 
+/* When a program was some target's, in clock ticks since boot. */
+typedef struct CurrentSpan
+{
+	uint64		from;
+	uint64		to;				/* 0: still current */
+} CurrentSpan;
+
 typedef struct Program
 {
 	int			ninsns;
 	struct sock_filter *insns;
+	CurrentSpan   *intervals;
+	int			nintervals;
 } Program;
 
-/* Every program ever compiled here, numbered from 1. */
+/*
+ * Every program ever compiled here, numbered from 1; number 0 stands for
+ * "no program of its own" (a target that decides as the global filter).
+ */
 static Program *programs = NULL;
-static int	nprograms = 0;
+static int	nprograms = 0;		/* including number 0 */
 static int	programs_cap = 0;
 
 /* The targets of the newest compile, in their own memory context. */
@@ -39,9 +54,6 @@ static MemoryContext targets_context = NULL;
 static StoredTarget *targets = NULL;
 static int	ntargets = 0;
 static StringInfoData compiled;	/* the sections they were compiled from */
-
-/* Did any target ever need no program of its own (id 0)? */
-static bool	none_stored = false;
 
 /* The last session filter a reload left valid; see commit_pass(). */
 static StoredTarget good_session;
@@ -53,41 +65,107 @@ keep_program(const CompiledFilter *f)
 	Size		len = sizeof(struct sock_filter) * f->ninsns;
 	int			i;
 
-	if (!f->has_program)
-		return 0;
-	for (i = 0; i < nprograms; i++)
-		if (programs[i].ninsns == f->ninsns && memcmp(programs[i].insns, f->program, len) == 0)
-			return i + 1;
+	if (programs == NULL)
+	{
+		programs_cap = 16;
+		programs = MemoryContextAllocZero(TopMemoryContext, sizeof(Program) * programs_cap);
+		nprograms = 1;			/* number 0 */
+	}
 	if (nprograms == programs_cap)
 	{
-		programs_cap = programs_cap ? programs_cap * 2 : 16;
-		programs = programs ?
-			repalloc(programs, sizeof(Program) * programs_cap) :
-			MemoryContextAlloc(TopMemoryContext, sizeof(Program) * programs_cap);
+		programs = repalloc(programs, sizeof(Program) * programs_cap * 2);
+		memset(programs + programs_cap, 0, sizeof(Program) * programs_cap);
+		programs_cap *= 2;
 	}
+	if (!f->has_program)
+		return 0;
+	for (i = 1; i < nprograms; i++)
+		if (programs[i].ninsns == f->ninsns && memcmp(programs[i].insns, f->program, len) == 0)
+			return i;
 	programs[nprograms].ninsns = f->ninsns;
 	programs[nprograms].insns = MemoryContextAlloc(TopMemoryContext, len);
 	memcpy(programs[nprograms].insns, f->program, len);
-	return ++nprograms;
+	return nprograms++;
 }
 
 const struct sock_filter *
 pgseccomp_store_program(int id, int *ninsns)
 {
-	if (id < 1 || id > nprograms)
+	if (id < 1 || id >= nprograms)
 		return NULL;
-	*ninsns = programs[id - 1].ninsns;
-	return programs[id - 1].insns;
+	*ninsns = programs[id].ninsns;
+	return programs[id].insns;
+}
+
+/* Clock ticks since boot, the unit of a process's start time in /proc. */
+uint64
+pgseccomp_boot_ticks(void)
+{
+	struct timespec ts;
+	long		hz = sysconf(_SC_CLK_TCK);
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64) ts.tv_sec * hz + (uint64) ts.tv_nsec / (1000000000L / hz);
+}
+
+/* Open an interval for each program the targets use now, close the others. */
+static void
+mark_current(const StoredTarget *fresh, int n)
+{
+	uint64		now = pgseccomp_boot_ticks();
+	int			id;
+
+	for (id = 0; id < nprograms; id++)
+	{
+		Program    *p = &programs[id];
+		bool		used = false;
+		bool		open = p->nintervals > 0 && p->intervals[p->nintervals - 1].to == 0;
+		int			i;
+
+		for (i = 0; i < n && !used; i++)
+			used = fresh[i].ok && fresh[i].program == id;
+		if (open && !used)
+			p->intervals[p->nintervals - 1].to = now;
+		else if (!open && used)
+		{
+			p->intervals = p->intervals ?
+				repalloc(p->intervals, sizeof(CurrentSpan) * (p->nintervals + 1)) :
+				MemoryContextAlloc(TopMemoryContext, sizeof(CurrentSpan));
+			p->intervals[p->nintervals].from = now;
+			p->intervals[p->nintervals].to = 0;
+			p->nintervals++;
+		}
+	}
 }
 
 /*
- * Is id a program some target of this postmaster was given (0: none of its
- * own)? What a parallel worker's leader claims is checked against this.
+ * Was id (0: none of its own) the program of some target when a process
+ * that started at start_ticks (0: unknown) was forked, or is it now? What a
+ * parallel worker's leader claims is checked against this: a leader may
+ * claim another configured filter of its time, never one that a reload
+ * had replaced before it started. Start times are whole ticks (10 ms at
+ * the usual 100 Hz): a leader started in the tick of a reload may claim
+ * either side of it.
  */
 bool
-pgseccomp_store_known_program(int id)
+pgseccomp_store_known_program(int id, uint64 start_ticks)
 {
-	return (id == 0 && none_stored) || (id >= 1 && id <= nprograms);
+	const Program *p;
+	int			i;
+
+	if (id < 0 || id >= nprograms)
+		return false;
+	p = &programs[id];
+	for (i = 0; i < p->nintervals; i++)
+	{
+		const CurrentSpan *iv = &p->intervals[i];
+
+		if (iv->to == 0)
+			return true;
+		if (start_ticks != 0 && start_ticks >= iv->from && start_ticks <= iv->to)
+			return true;
+	}
+	return false;
 }
 
 static char *
@@ -115,7 +193,6 @@ fill_target(StoredTarget *t, const TargetRequest *r, const CompiledFilter *f)
 		return;
 	}
 	t->program = keep_program(f);
-	none_stored |= (t->program == 0);
 	t->rows = pstrdup(f->rows ? f->rows : "");
 	t->lint = pstrdup(f->lint ? f->lint : "");
 	t->notes = copy_or_null(f->notes);
@@ -198,6 +275,7 @@ replace_targets(const HelperResponse *resp, List *requests)
 	resetStringInfo(&compiled);
 	all_sections(requests, &compiled);
 	MemoryContextSwitchTo(old);
+	mark_current(fresh, list_length(requests));
 	if (targets_context)
 		MemoryContextDelete(targets_context);
 	targets_context = cxt;
