@@ -74,12 +74,12 @@ sub new_session_denies
 	my ($what) = @_;
 	my $s = session();
 	my ($out, $err) = run($s, $readlink);
-	# XXX a failure here is a hole: a forgery reached a new session.
+	# A failure here is a hole: a forgery reached a new session.
 	isnt($out, $tsdir, "$what: a new session does not read the link in the leader");
 	like($err, qr/could not read symbolic link .*: Permission denied/,
 		"$what: a new session denies readlink in the leader");
 	($out, $err) = run($s, "$in_worker $readlink");
-	# XXX a failure here is a hole: a forgery reached a new session's worker.
+	# A failure here is a hole: a forgery reached a new session's worker.
 	isnt($out, $tsdir, "$what: a new session's worker does not read the link");
 	like($err, $denied_in_worker, "$what: a new session's worker denies readlink")
 	  or diag("out: $out\nerr: $err");
@@ -138,7 +138,7 @@ foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle'
 
 	my $offset = -s $node->logfile;
 	($out, $err) = run($s, "$in_worker $readlink");
-	# XXX a failure here is a hole: the worker of a forging leader read the link.
+	# A failure here is a hole: the worker of a forging leader read the link.
 	isnt($out, $tsdir, "$mode: the forging session's worker never reads the link");
 	like($err, $expect{$mode}, "$mode: its worker is refused or denies readlink")
 	  or diag("out: $out\nerr: $err");
@@ -217,7 +217,7 @@ my $log = slurp_file($node->logfile, $offset);
 my ($leader_filters) = $log =~ /probe_load pid \d+ filters (-?\d+) parallel_worker 0/;
 my ($worker_filters) = $log =~ /probe_load pid $worker_pid filters (-?\d+) parallel_worker 1/;
 is($leader_filters, 2, 'in the leader, the library\'s code runs under the global and the session filter');
-# XXX a failure here is a hole: the library ran in the worker before it was confined.
+# A failure here is a hole: the library ran in the worker before it was confined.
 is($worker_filters, 2, 'in the worker, the library\'s code runs under the global and the session filter');
 (undef, $err) = run($s, "$in_worker $readlink");
 like($err, $denied_in_worker, 'after LOAD, the worker denies readlink');
