@@ -69,29 +69,31 @@ missing_roles(void)
  * reload once more; that pass compiles them, and changes nothing else.
  */
 static void
-nudge_if_overrides_changed(bool at_start)
+append_overrides(StringInfo out, const char *prefix, List *names)
 {
-	static char *previous = NULL;
 	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
-	StringInfoData now;
 	ListCell   *lc;
 	int			f;
 
+	foreach(lc, names)
+		for (f = 0; f < lengthof(fields); f++)
+		{
+			char	   *name = psprintf("%s_syscall_%s.%s", prefix, fields[f], (char *) lfirst(lc));
+			const char *value = GetConfigOption(name, true, false);
+
+			appendStringInfo(out, "%s=%s;", name, value ? value : "-");
+		}
+}
+
+static void
+nudge_if_overrides_changed(bool at_start)
+{
+	static char *previous = NULL;
+	StringInfoData now;
+
 	initStringInfo(&now);
-	foreach(lc, pgseccomp_listed_roles())
-		for (f = 0; f < lengthof(fields); f++)
-		{
-			char	   *name = psprintf("session_syscall_%s.%s", fields[f], (char *) lfirst(lc));
-
-			appendStringInfo(&now, "%s=%s;", name, GetConfigOption(name, true, false) ?: "-");
-		}
-	foreach(lc, pgseccomp_listed_types())
-		for (f = 0; f < lengthof(fields); f++)
-		{
-			char	   *name = psprintf("backend_syscall_%s.%s", fields[f], (char *) lfirst(lc));
-
-			appendStringInfo(&now, "%s=%s;", name, GetConfigOption(name, true, false) ?: "-");
-		}
+	append_overrides(&now, "session", pgseccomp_listed_roles());
+	append_overrides(&now, "backend", pgseccomp_listed_types());
 	if (!at_start && previous && strcmp(previous, now.data) != 0)
 	{
 		ereport(LOG,

@@ -14,26 +14,12 @@
 #include "postmaster/bgworker.h"
 #include "utils/builtins.h"
 
+#include "seccomp_status.h"
+
 PG_MODULE_MAGIC;
 
 PGDLLEXPORT void dynworker_main(Datum arg);
 PG_FUNCTION_INFO_V1(dynworker_start);
-
-static int
-seccomp_filters(void)
-{
-	char		buf[8192];
-	FILE	   *f = fopen("/proc/self/status", "r");
-	int			n = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(buf, sizeof(buf), f))
-		if (sscanf(buf, "Seccomp_filters: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
 
 void
 dynworker_main(Datum arg)

@@ -12,25 +12,11 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "seccomp_status.h"
+
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
-
-static int
-seccomp_filters(void)
-{
-	char		buf[8192];
-	FILE	   *f = fopen("/proc/self/status", "r");
-	int			n = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(buf, sizeof(buf), f))
-		if (sscanf(buf, "Seccomp_filters: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
 
 void
 _PG_init(void)
