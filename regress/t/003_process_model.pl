@@ -106,6 +106,9 @@ $deny->wait_for_log(qr/pgseccomp checked \d+ session, role and backend-type filt
 is($deny->safe_psql('postgres',
 		"SELECT filter_action FROM seccomp_filter() WHERE context = 'session' AND syscall = 'uname'"),
 	'session->error', 'under a deny-by-default global filter the worker still compiles after a reload');
+is($deny->safe_psql('postgres',
+		"SELECT filter_action FROM seccomp_filter() WHERE context = 'session' AND syscall = 'memfd_create'"),
+	'pgseccomp->allow', 'a session filter that decides memfd_create only by its default shows the source pgseccomp');
 is($deny->safe_psql('postgres', "SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)"),
 	'OK', 'and set_client_filter works');
 ok(!$deny->log_contains(qr/pgseccomp helper/), 'no helper failed');
