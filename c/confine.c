@@ -248,7 +248,8 @@ pgseccomp_xact_callback(XactEvent event, void *arg)
 	const char *type;
 	char	   *role;
 
-	if (confined_pid == MyProcPid || !pgseccomp_enabled)
+	/* A single-user backend is the DBA's own, under the global filter. */
+	if (confined_pid == MyProcPid || !pgseccomp_enabled || !IsUnderPostmaster)
 		return;
 
 	/*
@@ -306,7 +307,8 @@ pgseccomp_xact_callback(XactEvent event, void *arg)
 bool
 pgseccomp_needs_fmgr(Oid fn_oid)
 {
-	if (confined_pid == MyProcPid || !pgseccomp_enabled || is_compile_worker())
+	if (confined_pid == MyProcPid || !pgseccomp_enabled || !IsUnderPostmaster ||
+		is_compile_worker())
 		return false;
 	if (MyBackendType == B_BACKEND || MyBackendType == B_WAL_SENDER ||
 		MyBackendType == B_AUTOVAC_WORKER || MyBackendType == B_BG_WORKER)

@@ -6,6 +6,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('start_settings');
 $node->init;
@@ -148,6 +149,17 @@ ok($started, 'a global list may deny what pgseccomp needs');
 like($log,
 	qr/WARNING:  parameter "pgseccomp.global_syscall_error" denies syscall "sched_getaffinity", which pgseccomp needs after start/,
 	'and the server says so at start');
+
+# A single-user backend (the DBA's recovery tool) runs under the global
+# filter alone: no authentication, no session filter, and no refusal.
+open(my $fh, '>', $case_file) or die $!;
+print $fh "pgseccomp.session_syscall_error = 'readlink'\n";
+close($fh);
+my ($single_out, $single_err);
+IPC::Run::run([ 'postgres', '--single', '-D', $node->data_dir, 'postgres' ],
+	'<', \"SELECT 40 + 2 AS answer;\n", '>', \$single_out, '2>', \$single_err);
+like($single_out, qr/answer = "42"/, 'a single-user backend runs with pgseccomp enabled');
+unlike($single_err, qr/FATAL|PANIC/, 'and is not refused');
 
 # Disabled, nothing is loaded.
 ($started, $log) = start_with("pgseccomp.enabled = off");
