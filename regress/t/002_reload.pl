@@ -15,6 +15,7 @@ pgseccomp.enabled = on
 pgseccomp.global_syscall_default = 'allow'
 pgseccomp.global_syscall_log = 'getppid'
 pgseccomp.session_syscall_error = 'readlink'
+restart_after_crash = on
 include_if_exists = 'session.conf'
 });
 $node->start;
@@ -103,6 +104,25 @@ $node->wait_for_log(qr/invalid value for parameter "pgseccomp.session_syscall_ki
 is($node->safe_psql('postgres', $session_rows),
 	"<default> session->allow\nsysinfo session->error\ngetppid session->log",
 	'a conflicting reload keeps the previous session filter');
+
+# The kept filter lives in the postmaster: a crash-restart does not lose it.
+my $bg = $node->background_psql('postgres');
+my $bg_pid = $bg->query_safe('SELECT pg_backend_pid()');
+kill('KILL', $bg_pid) or die "kill $bg_pid: $!";
+$node->wait_for_log(qr/all server processes terminated; reinitializing(?s:.*)database system is ready to accept connections/);
+eval { $bg->quit };
+$node->poll_query_until('postgres', 'SELECT 1', '1') or die 'no restart';
+is($node->safe_psql('postgres', $session_rows),
+	"<default> session->allow\nsysinfo session->error\ngetppid session->log",
+	'after a crash-restart, new sessions still get the kept filter');
+
+# A list longer than pgseccomp accepts is refused when it is set.
+my $long = join(',', ('readlink') x 2000);
+my $offset_long = -s $node->logfile;
+reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_log = '$long'\n",
+	'pgseccomp.session_syscall_error', 'sysinfo');
+$node->wait_for_log(qr/invalid value for parameter "pgseccomp.session_syscall_log"(?s:.*)DETAIL:  The list has 17999 bytes; at most 16384 are accepted\./, $offset_long);
+is($node->safe_psql('postgres', 'SHOW pgseccomp.session_syscall_log'), '*', 'a list that is too long is refused at reload');
 
 # A role override is not checked by PostgreSQL: a bad one refuses that
 # role's connections with the reason, and no one else's.
