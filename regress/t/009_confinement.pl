@@ -92,6 +92,25 @@ ok(!grep({ $_ ne $seen[-1] } @seen), 'every connection after the reload has it')
 my @compiled = slurp_file($node->logfile, $offset) =~ /compiled the filter of this connection itself/g;
 cmp_ok(scalar @compiled, '<=', 1, 'at most one connection compiled its own filter');
 
+# Many listed roles: every one gets its filter from the postmaster's
+# compile, none compiles at connection.
+my @many = map { "regress_many_$_" } 1 .. 100;
+$node->safe_psql('postgres', join('', map { "CREATE ROLE $_ LOGIN; GRANT EXECUTE ON FUNCTION seccomp_filter() TO $_;" } @many));
+open($fh, '>', $node->data_dir . '/extra.conf') or die $!;
+print $fh join('', map { "session_syscall_error.$_ = 'uname'\n" } @many);
+print $fh "pgseccomp.session_roles = '" . join(', ', 'regress_ghost', 'regress_reader', @many) . "'\n";
+close($fh);
+$node->reload;
+$node->poll_query_until('postgres', "SELECT current_setting('pgseccomp.session_roles') LIKE '%regress_many_100'")
+  or die 'the reload did not arrive';
+$offset = -s $node->logfile;
+my $with_role_filter = grep { rows("'uname'", $_) eq 'uname session->error' } @many;
+is($with_role_filter, 100, '100 listed roles each get their own filter');
+is(scalar(() = slurp_file($node->logfile, $offset) =~ /compiled the filter of this connection itself/g), 0,
+	'and none of their connections compiled');
+unlink($node->data_dir . '/extra.conf');
+$node->reload;
+
 # A grantee's kill list: kill acts as error, so the backend is not killed
 # and the cluster does not restart.
 my $bystander = $node->background_psql('postgres');
