@@ -13,6 +13,7 @@
 #include "helper.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -20,6 +21,8 @@
 #include <unistd.h>
 
 #include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/pmsignal.h"
 #include "utils/ps_status.h"
 #include "portability/instr_time.h"
 
@@ -177,35 +180,62 @@ set_message(HelperMessage *msg, const char *message, const char *detail, const c
 	msg->hint = hint && *hint ? pstrdup(hint) : NULL;
 }
 
-/* Read the child's answer until EOF, within the deadline. */
-static bool
-read_answer(int fd, pid_t pid, StringInfo out, HelperMessage *why)
+/*
+ * Wait until fd is ready for events, or the deadline passes. Waits in short
+ * slices: in a PostgreSQL child, an interrupt (a cancel, SIGTERM) or the
+ * death of the postmaster ends the wait, after the helper is killed and
+ * reaped. Returns 1 ready, 0 timeout, -1 error (errno set).
+ */
+static int
+wait_fd(int fd, short events, pid_t pid, double deadline)
 {
-	instr_time	start,
-				now;
-	char		buf[8192];
-
-	INSTR_TIME_SET_CURRENT(start);
 	for (;;)
 	{
-		struct pollfd pfd = {.fd = fd,.events = POLLIN};
+		struct pollfd pfd = {.fd = fd,.events = events};
+		instr_time	now;
 		long		left;
-		ssize_t		n;
 		int			rc;
 
 		INSTR_TIME_SET_CURRENT(now);
-		INSTR_TIME_SUBTRACT(now, start);
-		left = HELPER_TIMEOUT_MS - (long) INSTR_TIME_GET_MILLISEC(now);
+		left = (long) (deadline - INSTR_TIME_GET_MILLISEC(now));
 		if (left <= 0)
+			return 0;
+		if (IsUnderPostmaster && (InterruptPending || !PostmasterIsAlive()))
+		{
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
+			if (!PostmasterIsAlive())
+				proc_exit(1);
+			CHECK_FOR_INTERRUPTS();
+			errno = EINTR;
+			return -1;
+		}
+		rc = poll(&pfd, 1, (int) Min(left, IsUnderPostmaster ? 100 : left));
+		if (rc > 0)
+			return 1;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Read the child's answer until EOF, within the deadline. */
+static bool
+read_answer(int fd, pid_t pid, double deadline, StringInfo out, HelperMessage *why)
+{
+	char		buf[8192];
+
+	for (;;)
+	{
+		ssize_t		n;
+		int			rc = wait_fd(fd, POLLIN, pid, deadline);
+
+		if (rc == 0)
 		{
 			kill(pid, SIGKILL);
 			set_message(why, "pgseccomp helper did not answer in time",
 						psprintf("No answer after %d ms; it was killed.", HELPER_TIMEOUT_MS), NULL);
 			return false;
 		}
-		rc = poll(&pfd, 1, (int) left);
-		if (rc < 0 && errno == EINTR)
-			continue;
 		if (rc < 0)
 		{
 			kill(pid, SIGKILL);
@@ -213,10 +243,8 @@ read_answer(int fd, pid_t pid, StringInfo out, HelperMessage *why)
 						psprintf("poll() failed: %s.", strerror(errno)), NULL);
 			return false;
 		}
-		if (rc == 0)
-			continue;
 		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
 		{
@@ -232,10 +260,11 @@ read_answer(int fd, pid_t pid, StringInfo out, HelperMessage *why)
 }
 
 static bool
-reap(pid_t pid, const StringInfo answer, HelperMessage *why)
+reap(pid_t pid, const StringInfo answer, HelperMessage *why, int *status_out)
 {
 	int			status;
 
+	*status_out = 0;
 	while (waitpid(pid, &status, 0) < 0)
 	{
 		if (errno != EINTR)
@@ -245,6 +274,7 @@ reap(pid_t pid, const StringInfo answer, HelperMessage *why)
 			return false;
 		}
 	}
+	*status_out = status;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return true;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == HELPER_EXIT_LOAD)
@@ -435,17 +465,55 @@ start_helper(Helper *h, HelperMessage *why)
 	return true;
 }
 
-/* Send the request; a helper that died before reading it gets EPIPE. */
+/*
+ * Send the request within the deadline, without blocking: a helper that
+ * stopped reading must not stop us. One that died gets EPIPE; its exit
+ * status says why.
+ */
 static bool
-send_request(const Helper *h, const StringInfo request)
+send_request(const Helper *h, const StringInfo request, double deadline,
+			 HelperMessage *why)
 {
 	uint32		len = request->len;
+	StringInfoData all;
 	pqsigfunc	old = pqsignal(SIGPIPE, SIG_IGN);
-	bool		ok;
+	int			sent = 0;
+	bool		ok = true;
 
-	ok = write_all(h->to, (char *) &len, sizeof(len)) &&
-		write_all(h->to, request->data, request->len);
+	initStringInfo(&all);
+	appendBinaryStringInfo(&all, (char *) &len, sizeof(len));
+	appendBinaryStringInfo(&all, request->data, request->len);
+	fcntl(h->to, F_SETFL, fcntl(h->to, F_GETFL) | O_NONBLOCK);
+	while (ok && sent < all.len)
+	{
+		ssize_t		n = write(h->to, all.data + sent, all.len - sent);
+		int			rc;
+
+		if (n > 0)
+		{
+			sent += n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+		{
+			ok = false;			/* EPIPE: it died */
+			break;
+		}
+		rc = wait_fd(h->to, POLLOUT, h->pid, deadline);
+		if (rc <= 0)
+		{
+			kill(h->pid, SIGKILL);
+			set_message(why, rc == 0 ? "pgseccomp helper did not read its request in time" :
+						"could not wait for the pgseccomp helper",
+						rc == 0 ? psprintf("It read nothing for %d ms; it was killed.", HELPER_TIMEOUT_MS) :
+						psprintf("poll() failed: %s.", strerror(errno)), NULL);
+			ok = false;
+		}
+	}
 	pqsignal(SIGPIPE, old);
+	pfree(all.data);
 	return ok;
 }
 
@@ -469,51 +537,99 @@ pgseccomp_prestart_helper(void)
 	}
 }
 
+/* Reap helpers later (in the compile worker, which keeps coming back). */
+bool		pgseccomp_defer_reaping = false;
+
 /*
- * Hand the request to a helper (the one started ahead, or a new one) and
- * decode its answer. Returns false with *why set if the helper itself
- * failed; errors in the settings come back inside *response.
+ * One exchange with helper h. Sets *died_unanswered when it was killed by
+ * a signal before writing anything: the helper started ahead may have been
+ * killed meanwhile (the OOM killer), and a fresh one may do.
  */
-bool
-pgseccomp_run_helper(const StringInfo request, HelperResponse *response,
-					 HelperMessage *why)
+static bool
+exchange(Helper *h, const StringInfo request, HelperResponse *response,
+		 HelperMessage *why, bool *died_unanswered)
 {
-	Helper		h = warm;
 	StringInfoData answer;
+	instr_time	now;
+	double		deadline;
+	bool		sent;
 	bool		ok;
+	int			status;
 
-	reap_exited();
-	warm.pid = 0;
-	if (h.pid <= 0 && !start_helper(&h, why))
-		return false;
-
+	*died_unanswered = false;
+	/* One deadline for the whole exchange, in milliseconds. */
+	INSTR_TIME_SET_CURRENT(now);
+	deadline = INSTR_TIME_GET_MILLISEC(now) + HELPER_TIMEOUT_MS;
 	initStringInfo(&answer);
-	/* If the send fails, the helper died: its exit status says why. */
-	ok = send_request(&h, request);
-	close(h.to);
-	if (ok && !read_answer(h.from, h.pid, &answer, why))
+	why->message = NULL;
+	sent = send_request(h, request, deadline, why);
+	close(h->to);
+	if (why->message == NULL && sent && !read_answer(h->from, h->pid, deadline, &answer, why))
 	{
-		close(h.from);
-		while (waitpid(h.pid, NULL, 0) < 0 && errno == EINTR);
+		close(h->from);
+		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR);
 		return false;
 	}
-	close(h.from);
+	close(h->from);
+	if (why->message != NULL)
+	{
+		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR);
+		return false;
+	}
 
 	/*
 	 * A complete answer needs no exit status, and the helper's exit (the
 	 * teardown of a Go runtime) takes longer than its compile: in the
 	 * worker, reap it later. Otherwise the exit status says what went wrong.
 	 */
-	if (ok && IsUnderPostmaster && decode(&answer, response, why) &&
+	if (sent && pgseccomp_defer_reaping && decode(&answer, response, why) &&
 		exited_count < lengthof(exited))
 	{
-		exited[exited_count++] = h.pid;
+		exited[exited_count++] = h->pid;
 		ok = true;
 	}
 	else
-		ok = reap(h.pid, &answer, why) && ok && decode(&answer, response, why);
+	{
+		ok = reap(h->pid, &answer, why, &status) && sent && decode(&answer, response, why);
+		*died_unanswered = !ok && answer.len == 0 && WIFSIGNALED(status) &&
+			WTERMSIG(status) != SIGSYS;
+	}
 	pfree(answer.data);
 	return ok;
+}
+
+/*
+ * Hand the request to a helper (the one started ahead, or a new one) and
+ * decode its answer. Returns false with *why set if the helper itself
+ * failed; errors in the settings come back inside *response. Every wait
+ * has a deadline and, in a PostgreSQL child, ends on an interrupt or the
+ * postmaster's death.
+ */
+bool
+pgseccomp_run_helper(const StringInfo request, HelperResponse *response,
+					 HelperMessage *why)
+{
+	Helper		h = warm;
+	bool		was_warm = warm.pid > 0;
+	bool		died_unanswered;
+
+	reap_exited();
+	warm.pid = 0;
+	for (;;)
+	{
+		if (h.pid <= 0 && !start_helper(&h, why))
+			return false;
+		if (exchange(&h, request, response, why, &died_unanswered))
+			return true;
+		if (!was_warm || !died_unanswered)
+			return false;
+		ereport(LOG,
+				(errmsg("pgseccomp helper started ahead died before its request: %s", why->message),
+				 why->detail ? errdetail_internal("%s", why->detail) : 0,
+				 errhint("A fresh helper takes the request.")));
+		was_warm = false;
+		h.pid = 0;
+	}
 }
 
 /*

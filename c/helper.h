@@ -51,6 +51,7 @@ extern bool pgseccomp_compile_targets(const char *sections, int len, int ntarget
 									  HelperResponse *resp, HelperMessage *why);
 extern void pgseccomp_prestart_helper(void);
 extern bool pgseccomp_helpers_exiting(void);
+extern bool pgseccomp_defer_reaping;
 
 extern void pgseccomp_ereport_message(int elevel, const HelperMessage *msg);
 extern void pgseccomp_ereport_notes(int elevel, const char *notes);

@@ -198,6 +198,7 @@ pgseccomp_worker_main(Datum arg)
 	loop_context = AllocSetContextCreate(TopMemoryContext, "pgseccomp worker",
 										 ALLOCSET_DEFAULT_SIZES);
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pgseccomp_defer_reaping = true;
 	pgseccomp_worker_attach();
 
 	for (bool first = true;; first = false)

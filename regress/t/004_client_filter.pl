@@ -163,6 +163,34 @@ is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)")
 is($s->query_safe($filters), '3', 'one client filter was loaded, not seven');
 $s->quit;
 
+# The helper started ahead dies (say, to the OOM killer): a fresh one
+# takes the request, and the call succeeds.
+# The worker's one helper child, once earlier helpers have exited.
+sub compiler_helper
+{
+	my @live;
+	foreach my $stat (glob('/proc/[0-9]*/stat'))
+	{
+		open(my $fh, '<', $stat) or next;
+		my ($pid, $state, $ppid) = (<$fh> // '') =~ /^(\d+) \(.*\) (\S) (\d+) /;
+		push @live, $pid if $pid && $ppid == $compiler && $state ne 'Z';
+	}
+	return @live == 1 ? $live[0] : undef;
+}
+my $warm;
+foreach (1 .. 50)
+{
+	last if ($warm = compiler_helper());
+	select(undef, undef, undef, 0.1);
+}
+ok($warm && kill('KILL', $warm), 'the helper started ahead is killed');
+$s = $node->background_psql('postgres', on_error_stop => 0);
+is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)"), 'OK',
+	'set_client_filter still gets its filter');
+$s->quit;
+ok($node->log_contains(qr/LOG:  pgseccomp helper started ahead died before its request: pgseccomp helper was terminated by a signal/),
+	'the server log says a fresh helper took the request');
+
 # EXECUTE is revoked from PUBLIC.
 my ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT set_client_filter(NULL, NULL, NULL, 'readlink', NULL)",
@@ -181,5 +209,22 @@ $s->quit;
 is($node->safe_psql('postgres', "SELECT cat('$file')", extra_params => [ '-U', 'regress_forker' ]),
 	'hello', 'a new session of the role runs cat again');
 
-$node->stop;
+# A helper that stops answering holds nothing up: the worker waits in
+# slices and reacts to SIGTERM, so a fast shutdown is fast.
+my $stopped;
+foreach (1 .. 50)
+{
+	last if ($stopped = compiler_helper());
+	select(undef, undef, undef, 0.1);
+}
+ok($stopped && kill('STOP', $stopped), 'the helper started ahead is stopped');
+$s = $node->background_psql('postgres', on_error_stop => 0);
+$s->query_safe("SET statement_timeout = '500ms'");
+$s->query("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)");
+like($s->{stderr}, qr/canceling statement due to statement timeout/, 'the call waits, and is canceled');
+$s->quit;
+my $t0 = time;
+$node->stop('fast');
+cmp_ok(time - $t0, '<', 20, 'a fast shutdown does not wait for the stopped helper');
+ok(!kill(0, $stopped) || !(-e "/proc/$stopped"), 'and the stopped helper is gone');
 done_testing();
