@@ -164,13 +164,14 @@ typedef struct Helper
 	pid_t		pid;
 	int			to;
 	int			from;
+	int			err;			/* its stderr: what the Go runtime says when it dies */
 } Helper;
 
 /*
  * A helper started ahead of time, so that a compile pays neither the fork
  * nor the start of the Go runtime; it is used once, like any other.
  */
-static Helper warm = {0, -1, -1};
+static Helper warm = {0, -1, -1, -1};
 
 static void
 set_message(HelperMessage *msg, const char *message, const char *detail, const char *hint)
@@ -292,7 +293,7 @@ reap(pid_t pid, const StringInfo answer, HelperMessage *why, int *status_out)
 		set_message(why, "pgseccomp helper failed",
 					psprintf("It exited with status %d.", WEXITSTATUS(status)),
 					WEXITSTATUS(status) == 2 ?
-					"The Go runtime exits with status 2 when a syscall it needs is denied; check the global filter." : NULL);
+					"The Go runtime exits with status 2 when it cannot run: a syscall it needs is denied by the global filter, or it lacks memory: it reserves several hundred MB of address space at start (ulimit -v of 1 GB is enough)." : NULL);
 	return false;
 }
 
@@ -421,22 +422,22 @@ malformed:
 static bool
 start_helper(Helper *h, HelperMessage *why)
 {
-	int			request_pipe[2];
-	int			answer_pipe[2];
+	int			pipes[3][2];	/* request, answer, stderr */
+	int			i;
 
-	if (pipe2(request_pipe, O_CLOEXEC) < 0)
+	for (i = 0; i < 3; i++)
 	{
-		set_message(why, "could not create pipe for the pgseccomp helper",
-					psprintf("pipe2() failed: %s.", strerror(errno)), NULL);
-		return false;
-	}
-	if (pipe2(answer_pipe, O_CLOEXEC) < 0)
-	{
-		close(request_pipe[0]);
-		close(request_pipe[1]);
-		set_message(why, "could not create pipe for the pgseccomp helper",
-					psprintf("pipe2() failed: %s.", strerror(errno)), NULL);
-		return false;
+		if (pipe2(pipes[i], O_CLOEXEC) < 0)
+		{
+			set_message(why, "could not create pipe for the pgseccomp helper",
+						psprintf("pipe2() failed: %s.", strerror(errno)), NULL);
+			while (--i >= 0)
+			{
+				close(pipes[i][0]);
+				close(pipes[i][1]);
+			}
+			return false;
+		}
 	}
 	fflush(NULL);
 	pgseccomp_forking_helper = true;
@@ -444,25 +445,51 @@ start_helper(Helper *h, HelperMessage *why)
 	pgseccomp_forking_helper = false;
 	if (h->pid < 0)
 	{
-		close(request_pipe[0]);
-		close(request_pipe[1]);
-		close(answer_pipe[0]);
-		close(answer_pipe[1]);
+		for (i = 0; i < 3; i++)
+		{
+			close(pipes[i][0]);
+			close(pipes[i][1]);
+		}
 		set_message(why, "could not fork the pgseccomp helper",
 					psprintf("fork() failed: %s.", strerror(errno)), NULL);
 		return false;
 	}
 	if (h->pid == 0)
 	{
-		close(request_pipe[1]);
-		close(answer_pipe[0]);
-		helper_child(request_pipe[0], answer_pipe[1]);
+		close(pipes[0][1]);
+		close(pipes[1][0]);
+		close(pipes[2][0]);
+		dup2(pipes[2][1], STDERR_FILENO);
+		helper_child(pipes[0][0], pipes[1][1]);
 	}
-	close(request_pipe[0]);
-	close(answer_pipe[1]);
-	h->to = request_pipe[1];
-	h->from = answer_pipe[0];
+	close(pipes[0][0]);
+	close(pipes[1][1]);
+	close(pipes[2][1]);
+	h->to = pipes[0][1];
+	h->from = pipes[1][0];
+	h->err = pipes[2][0];
+	fcntl(h->err, F_SETFL, fcntl(h->err, F_GETFL) | O_NONBLOCK);
 	return true;
+}
+
+/*
+ * What a dead helper wrote to its stderr, first line, for the DETAIL of its
+ * failure (the Go runtime's own reason, say "failed to reserve page
+ * summary memory" under a low address-space limit). NULL if nothing.
+ */
+static char *
+helper_stderr(int fd)
+{
+	char		buf[4096];
+	ssize_t		n = read(fd, buf, sizeof(buf) - 1);
+	char	   *nl;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if ((nl = strchr(buf, '\n')) != NULL)
+		*nl = '\0';
+	return buf[0] ? pstrdup(buf) : NULL;
 }
 
 /*
@@ -567,12 +594,14 @@ exchange(Helper *h, const StringInfo request, HelperResponse *response,
 	if (why->message == NULL && sent && !read_answer(h->from, h->pid, deadline, &answer, why))
 	{
 		close(h->from);
+		close(h->err);
 		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR);
 		return false;
 	}
 	close(h->from);
 	if (why->message != NULL)
 	{
+		close(h->err);
 		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR);
 		return false;
 	}
@@ -593,7 +622,16 @@ exchange(Helper *h, const StringInfo request, HelperResponse *response,
 		ok = reap(h->pid, &answer, why, &status) && sent && decode(&answer, response, why);
 		*died_unanswered = !ok && answer.len == 0 && WIFSIGNALED(status) &&
 			WTERMSIG(status) != SIGSYS;
+		if (!ok && status != 0)
+		{
+			char	   *said = helper_stderr(h->err);
+
+			if (said)
+				why->detail = psprintf("%s%sThe helper said: %s", why->detail ? why->detail : "",
+									   why->detail ? " " : "", said);
+		}
 	}
+	close(h->err);
 	pfree(answer.data);
 	return ok;
 }

@@ -357,6 +357,13 @@ pgseccomp_next_request(StringInfo request, int *slotno)
 	{
 		RequestSlot *s = &shared->slots[i];
 
+		/* A request whose backend is gone is not compiled. */
+		if (s->state == SLOT_PENDING && (s->owner == -1 || owner_gone(s)))
+		{
+			s->state = SLOT_FREE;
+			s->owner = 0;
+			continue;
+		}
 		if (s->state == SLOT_PENDING)
 		{
 			s->state = SLOT_RUNNING;

@@ -150,9 +150,23 @@ like($log,
 	qr/WARNING:  parameter "pgseccomp.global_syscall_error" denies syscall "sched_getaffinity", which pgseccomp needs after start/,
 	'and the server says so at start');
 
+my $fh;
+
+# A helper that cannot start its Go runtime (too little address space)
+# stops the server with the runtime's own words, not a guess.
+open($fh, '>', $case_file) or die $!;
+close($fh);
+my $offset = -s $node->logfile;
+system('sh', '-c', 'ulimit -v 500000; pg_ctl -D "$0" -l "$1" -w start >/dev/null 2>&1',
+	$node->data_dir, $node->logfile);
+system('pg_ctl', '-D', $node->data_dir, '-m', 'immediate', 'stop');
+like(slurp_file($node->logfile, $offset),
+	qr/FATAL:  pgseccomp helper failed\n.*DETAIL:  It exited with status 2\. The helper said: fatal error: failed to reserve page summary memory\n.*HINT:  .*it lacks memory/,
+	'a helper short of address space stops the server with its own reason');
+
 # A single-user backend (the DBA's recovery tool) runs under the global
 # filter alone: no authentication, no session filter, and no refusal.
-open(my $fh, '>', $case_file) or die $!;
+open($fh, '>', $case_file) or die $!;
 print $fh "pgseccomp.session_syscall_error = 'readlink'\n";
 close($fh);
 my ($single_out, $single_err);
