@@ -183,6 +183,8 @@ foreach (1 .. 50)
 	last if ($warm = compiler_helper());
 	select(undef, undef, undef, 0.1);
 }
+like(slurp_file("/proc/$warm/cmdline"), qr/pgseccomp compiler helper/, 'a helper has a title of its own');
+like(slurp_file("/proc/$warm/comm"), qr/^pgseccomp helpr$/m, 'and a name of its own');
 ok($warm && kill('KILL', $warm), 'the helper started ahead is killed');
 $s = $node->background_psql('postgres', on_error_stop => 0);
 is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)"), 'OK',
