@@ -92,13 +92,43 @@ refuse_override(const char *name, const char *how)
 				 errhint("Set pgseccomp overrides in postgresql.conf and reload.")));
 }
 
+/*
+ * Settings that make a process no hook of ours reaches run a command or
+ * load a library: the postmaster (ssl_passphrase_command, at each reload),
+ * the archiver, the startup process. Written by ALTER SYSTEM, they would
+ * run a role's code under the global filter alone.
+ */
+static const char *const runs_code_unconfined[] = {
+	"ssl_passphrase_command", "ssl_passphrase_command_supports_reload",
+	"archive_command", "archive_library", "restore_command",
+	"archive_cleanup_command", "recovery_end_command",
+	"shared_preload_libraries",
+};
+
+static void
+refuse_unconfined_code(const char *name)
+{
+	int			i;
+
+	for (i = 0; name && i < lengthof(runs_code_unconfined); i++)
+		if (pg_strcasecmp(name, runs_code_unconfined[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("parameter \"%s\" cannot be changed with ALTER SYSTEM while pgseccomp is enabled", name),
+					 errdetail("What it names runs in a process that only the global filter confines."),
+					 errhint("Set it in postgresql.conf.")));
+}
+
 static void
 process_utility(PGSECCOMP_UTILITY_PARAMS)
 {
 	Node	   *stmt = pstmt->utilityStmt;
 
 	if (IsA(stmt, AlterSystemStmt))
+	{
 		refuse_override(((AlterSystemStmt *) stmt)->setstmt->name, "ALTER SYSTEM");
+		refuse_unconfined_code(((AlterSystemStmt *) stmt)->setstmt->name);
+	}
 	else if (IsA(stmt, AlterRoleSetStmt))
 		refuse_override(((AlterRoleSetStmt *) stmt)->setstmt->name, "ALTER ROLE");
 	else if (IsA(stmt, AlterDatabaseSetStmt))

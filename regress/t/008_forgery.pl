@@ -231,13 +231,21 @@ foreach my $stmt (
 	"ALTER SYSTEM SET backend_syscall_error.autovacuum_worker = ''",
 	"ALTER ROLE postgres SET session_syscall_error.postgres = ''",
 	"ALTER ROLE postgres SET pgseccomp.session_syscall_error = ''",
-	"ALTER DATABASE postgres SET session_syscall_error.postgres = ''")
+	"ALTER DATABASE postgres SET session_syscall_error.postgres = ''",
+	# These run commands or load code in processes only the global filter confines.
+	"ALTER SYSTEM SET ssl_passphrase_command = 'sh -c ''mkdir /tmp/x; echo pw'''",
+	"ALTER SYSTEM SET archive_command = 'mkdir /tmp/x'",
+	"ALTER SYSTEM SET restore_command = 'mkdir /tmp/x'",
+	"ALTER SYSTEM SET shared_preload_libraries = 'pgseccomp, evil'")
 {
 	my ($ret, $stdout, $stderr) = $node->psql('postgres', $stmt);
 	isnt($ret, 0, "$stmt fails") or diag($stderr);
 }
+my ($sys_ret, $sys_out, $sys_err) = $node->psql('postgres', "ALTER SYSTEM SET ssl_passphrase_command = 'true'");
+like($sys_err, qr/ERROR:  parameter "ssl_passphrase_command" cannot be changed with ALTER SYSTEM while pgseccomp is enabled/,
+	'ALTER SYSTEM of a command run outside any session says why');
 my $auto = slurp_file($node->data_dir . '/postgresql.auto.conf');
-unlike($auto, qr/syscall|pgseccomp/, 'postgresql.auto.conf names no pgseccomp setting');
+unlike($auto, qr/^[^#]*(syscall|pgseccomp|command|preload)/m, 'postgresql.auto.conf names none of them');
 is($node->safe_psql('postgres', "SELECT count(*) FROM pg_db_role_setting WHERE array_to_string(setconfig, ',') ~ 'syscall|pgseccomp'"),
 	'0', 'no role or database setting names one');
 $node->reload;
