@@ -166,7 +166,7 @@ at_fork_child(void)
 		int			program = pgseccomp_leader_program(w->bgw_notify_pid);
 
 		if (!pgseccomp_store_known_program(program,
-										   pgseccomp_process_start_ticks(w->bgw_notify_pid)))
+										   pgseccomp_process_start_ticks(w->bgw_notify_pid), NULL))
 			die_at_fork("the filters of its parallel leader are unknown");
 		install_at_fork(program);
 		pgseccomp_leader_base_at_fork = true;

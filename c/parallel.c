@@ -26,6 +26,7 @@
 #include "storage/dsm.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/acl.h"
 
 #include "fork.h"
 #include "install.h"
@@ -219,6 +220,28 @@ pgseccomp_process_start_ticks(pid_t pid)
 	return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
+/* Seccomp_filters of process pid, from the kernel; -1 if unknown. */
+static int
+leader_filters(pid_t pid)
+{
+	char		path[64];
+	char		buf[4096];
+	char	   *p;
+	int			fd;
+	ssize_t		n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nSeccomp_filters:");
+	return p ? atoi(p + strlen("\nSeccomp_filters:")) : -1;
+}
+
 /*
  * The first program of the process pid announces, or -2 if none does. Read
  * at fork, before this process may take locks: a torn read is one more
@@ -261,10 +284,20 @@ pgseccomp_install_leader_stack(void)
 	if (slot.base_program == -1)
 		fail("pgseccomp cannot verify the filter of the leader of this parallel worker",
 			 "The leader compiled its filter when it connected, right after a reload; new sessions do not.");
+	/*
+	 * The role the worker runs as is its leader's: the program must be what
+	 * that role (or the session, or a backend type) had when it started.
+	 */
 	if (!pgseccomp_store_known_program(slot.base_program,
-									   pgseccomp_process_start_ticks(leader->pid)))
-		fail("pgseccomp filters of the leader of this parallel worker are not ones the server compiled",
+									   pgseccomp_process_start_ticks(leader->pid),
+									   GetUserNameFromId(GetAuthenticatedUserId(), true)))
+		fail("pgseccomp filters of the leader of this parallel worker are not ones the server compiled for it",
 			 psprintf("The leader claims program %d.", (int) slot.base_program));
+	/* The kernel knows how many filters the leader has: the claim must add up. */
+	if (leader_filters(leader->pid) != 1 + (slot.base_program > 0 ? 1 : 0) + slot.nclients)
+		fail("pgseccomp filters of the leader of this parallel worker do not add up",
+			 psprintf("The leader has %d filters; it announces %d.", leader_filters(leader->pid),
+					  1 + (slot.base_program > 0 ? 1 : 0) + (int) slot.nclients));
 	if (pgseccomp_leader_base_at_fork)
 	{
 		/* Installed at fork; the leader may not claim another since. */

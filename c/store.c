@@ -26,20 +26,26 @@ const char *pgseccomp_global_rows = NULL;
 const char *pgseccomp_groups = NULL;
 int			pgseccomp_global_ninsns = 0;
 
-/* When a program was some target's, in clock ticks since boot. */
-typedef struct CurrentSpan
-{
-	uint64		from;
-	uint64		to;				/* 0: still current */
-} CurrentSpan;
-
 typedef struct Program
 {
 	int			ninsns;
 	struct sock_filter *insns;
-	CurrentSpan   *intervals;
-	int			nintervals;
 } Program;
+
+/*
+ * When a program was a target's, in clock ticks since boot: what a
+ * parallel worker checks its leader's claim against.
+ */
+typedef struct Span
+{
+	int			program;
+	char	   *owner;			/* "S", "R:<role>" or "T:<type>" */
+	uint64		from;
+	uint64		to;				/* 0: still current */
+} Span;
+
+static Span *spans = NULL;
+static int	nspans = 0;
 
 /*
  * Every program ever compiled here, numbered from 1; number 0 stands for
@@ -108,61 +114,87 @@ pgseccomp_boot_ticks(void)
 	return (uint64) ts.tv_sec * hz + (uint64) ts.tv_nsec / (1000000000L / hz);
 }
 
-/* Open an interval for each program the targets use now, close the others. */
+static char *
+owner_key(const StoredTarget *t)
+{
+	return t->kind == TARGET_SESSION ? "S" :
+		psprintf("%c:%s", t->kind == TARGET_ROLE ? 'R' : 'T', t->name);
+}
+
+/* Open a span for each target's program now, close the spans of the others. */
 static void
 mark_current(const StoredTarget *fresh, int n)
 {
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 	uint64		now = pgseccomp_boot_ticks();
-	int			id;
+	int			i,
+				j;
 
-	for (id = 0; id < nprograms; id++)
+	for (j = 0; j < nspans; j++)
 	{
-		Program    *p = &programs[id];
-		bool		used = false;
-		bool		open = p->nintervals > 0 && p->intervals[p->nintervals - 1].to == 0;
-		int			i;
+		bool		kept = false;
 
-		for (i = 0; i < n && !used; i++)
-			used = fresh[i].ok && fresh[i].program == id;
-		if (open && !used)
-			p->intervals[p->nintervals - 1].to = now;
-		else if (!open && used)
-		{
-			p->intervals = p->intervals ?
-				repalloc(p->intervals, sizeof(CurrentSpan) * (p->nintervals + 1)) :
-				MemoryContextAlloc(TopMemoryContext, sizeof(CurrentSpan));
-			p->intervals[p->nintervals].from = now;
-			p->intervals[p->nintervals].to = 0;
-			p->nintervals++;
-		}
+		for (i = 0; i < n && !kept && spans[j].to == 0; i++)
+			kept = fresh[i].ok && fresh[i].program == spans[j].program &&
+				strcmp(owner_key(&fresh[i]), spans[j].owner) == 0;
+		if (spans[j].to == 0 && !kept)
+			spans[j].to = now;
 	}
+	for (i = 0; i < n; i++)
+	{
+		char	   *key;
+		bool		open = false;
+
+		if (!fresh[i].ok)
+			continue;
+		key = owner_key(&fresh[i]);
+		for (j = 0; j < nspans && !open; j++)
+			open = spans[j].to == 0 && spans[j].program == fresh[i].program &&
+				strcmp(spans[j].owner, key) == 0;
+		if (open)
+			continue;
+		spans = spans ? repalloc(spans, sizeof(Span) * (nspans + 1)) : palloc(sizeof(Span));
+		spans[nspans].program = fresh[i].program;
+		spans[nspans].owner = pstrdup(key);
+		spans[nspans].from = now;
+		spans[nspans].to = 0;
+		nspans++;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+span_covers(const Span *sp, uint64 start_ticks)
+{
+	/* Start times are whole ticks: one started in a reload's tick may claim either side. */
+	return sp->to == 0 ||
+		(start_ticks != 0 && start_ticks >= sp->from && start_ticks <= sp->to);
 }
 
 /*
- * Was id (0: none of its own) the program of some target when a process
- * that started at start_ticks (0: unknown) was forked, or is it now? What a
- * parallel worker's leader claims is checked against this: a leader may
- * claim another configured filter of its time, never one that a reload
- * had replaced before it started. Start times are whole ticks (10 ms at
- * the usual 100 Hz): a leader started in the tick of a reload may claim
- * either side of it.
+ * Was id (0: none of its own) the program of an owner that a leader could
+ * have had when it started at start_ticks (0: unknown), or is it now? With
+ * role NULL (not known yet, at fork), any target's; else that role's if
+ * the role was listed then, or else the session's, and any backend type's.
+ * So a leader may claim a backend type's filter of its time, never another
+ * role's, and never one that a reload had replaced before it started.
  */
 bool
-pgseccomp_store_known_program(int id, uint64 start_ticks)
+pgseccomp_store_known_program(int id, uint64 start_ticks, const char *role)
 {
-	const Program *p;
-	int			i;
+	char	   *role_key = role ? psprintf("R:%s", role) : NULL;
+	bool		role_listed = false;
+	int			j;
 
-	if (id < 0 || id >= nprograms)
-		return false;
-	p = &programs[id];
-	for (i = 0; i < p->nintervals; i++)
+	for (j = 0; j < nspans && role_key; j++)
+		role_listed |= strcmp(spans[j].owner, role_key) == 0 && span_covers(&spans[j], start_ticks);
+	for (j = 0; j < nspans; j++)
 	{
-		const CurrentSpan *iv = &p->intervals[i];
+		const Span *sp = &spans[j];
+		bool		owner_ok = role_key == NULL || sp->owner[0] == 'T' ||
+			strcmp(sp->owner, role_listed ? role_key : "S") == 0;
 
-		if (iv->to == 0)
-			return true;
-		if (start_ticks != 0 && start_ticks >= iv->from && start_ticks <= iv->to)
+		if (sp->program == id && owner_ok && span_covers(sp, start_ticks))
 			return true;
 	}
 	return false;

@@ -107,12 +107,13 @@ my %expect = (
 	base0ff => $refused,
 	base9999 => $refused,
 	basenext => $refused,
-	dsm => $denied_in_worker,
-	# Refused later, in the worker's start-up transaction callback; that
-	# FATAL must leave no lock behind for the next worker of the same
-	# PGPROC ("after forgery badhandle: a new session's worker denies
-	# readlink").
-	badhandle => qr/could not attach to the pgseccomp filters of the parallel leader\nCONTEXT:  parallel worker/,
+	# Client programs the leader announces but does not carry: the kernel's
+	# count of its filters gives them away. Refused in the worker's start-up
+	# transaction callback; that FATAL must leave no lock behind for the
+	# next worker of the same PGPROC ("after forgery badhandle: a new
+	# session's worker denies readlink").
+	dsm => qr/filters of the leader of this parallel worker do not add up\nDETAIL:  The leader has 2 filters; it announces 3\.\nCONTEXT:  parallel worker/,
+	badhandle => qr/filters of the leader of this parallel worker do not add up\n.*\nCONTEXT:  parallel worker/,
 	scan => $denied_in_worker,);
 foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle', 'scan')
 {
@@ -149,7 +150,7 @@ foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle'
 			qr/pgseccomp: background worker not started: the filters of its parallel leader are unknown/,
 			"$mode: pgseccomp refused the worker at fork");
 	}
-	elsif ($mode ne 'badhandle')
+	elsif ($mode eq 'scan')
 	{
 		# The worker took the forged client programs: the forgery was real.
 		($out) = run($s, "$in_worker $status");
@@ -308,6 +309,43 @@ isnt($out, $tsdir, 'a leader claiming the program a reload replaced before it st
   or diag("err: $err");
 like($err, $refused, 'the worker is refused');
 $s->quit;
+
+# 7. Another session's slot: a compromised backend rewrites what an
+#    innocent session announces. A role listed with a looser filter gives
+#    it a program worth claiming.
+$node->safe_psql('postgres', 'CREATE ROLE regress_reader LOGIN SUPERUSER');
+$node->append_conf('session.conf', "session_syscall_error.regress_reader = 'mkdir'\npgseccomp.session_roles = 'regress_reader'\n");
+$node->reload;
+$node->poll_query_until('postgres', 'SHOW pgseccomp.session_roles', 'regress_reader')
+  or die 'the reload did not arrive';
+select(undef, undef, undef, 0.1);
+my $reader = $node->background_psql('postgres', on_error_stop => 0, timeout => 60,
+	extra_params => [ '-U', 'regress_reader' ]);
+my ($reader_program) = $reader->query_safe("SELECT forge('show')") =~ /base (\d+)/;
+($out, $err) = run($reader, "$in_worker $readlink");
+is($out, $tsdir, 'control: the listed role\'s workers read the link');
+my $victim = session();
+my $victim_pid = $victim->query_safe('SELECT pg_backend_pid()');
+my $attacker = session();
+note $attacker->query_safe("SELECT forge('other:$victim_pid:base:$reader_program')");
+($out, $err) = run($victim, "$in_worker $readlink");
+isnt($out, $tsdir, 'a session whose slot another backend gave the listed role\'s program: its worker does not read the link');
+like($err, qr/are not ones the server compiled for it\n(?:.*\n)*?.*CONTEXT:  parallel worker|$refused/,
+	'the worker is refused');
+$victim->quit;
+
+# Dropping an innocent session's client programs from its slot.
+$victim = session();
+$victim_pid = $victim->query_safe('SELECT pg_backend_pid()');
+is($victim->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
+	'the innocent session loads a client filter');
+note $attacker->query_safe("SELECT forge('other:$victim_pid:noclients')");
+($out, $err) = run($victim, "$in_worker SELECT count(*) FROM pg_ls_dir('.')");
+is($out, '', 'with its client programs dropped from its slot, its worker does not list the directory');
+like($err, qr/do not add up|Permission denied|$refused/, 'the worker is refused, or denied');
+$victim->quit;
+$attacker->quit;
+$reader->quit;
 
 ok(!$node->log_contains(qr/was terminated by signal/), 'no process was terminated by a signal');
 $node->stop;

@@ -17,6 +17,9 @@
  *                segment made here: a single RET ALLOW
  *   'scan'       every libseccomp BPF program found in the shared mappings of
  *                this process overwritten with RET ALLOW
+ *   'other:PID:base:N'    the slot of another backend: base_program N
+ *   'other:PID:noclients' the slot of another backend: its client programs
+ *                dropped (no DSM segment)
  */
 #include "postgres.h"
 
@@ -137,8 +140,34 @@ forge(PG_FUNCTION_ARGS)
 {
 	char	   *mode = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ForgedSlot *s = &leaders()[MyBackendId];
-	char	   *before = show(s);
+	char	   *before;
 
+	if (strncmp(mode, "other:", 6) == 0)
+	{
+		int			pid = atoi(mode + 6);
+		char	   *rest = strchr(mode + 6, ':');
+		int			i;
+
+		s = NULL;
+		for (i = 0; i <= MaxBackends && s == NULL; i++)
+			if (leaders()[i].pid == pid)
+				s = &leaders()[i];
+		if (s == NULL || rest == NULL)
+			elog(ERROR, "forge: no slot of process %d", pid);
+		before = show(s);
+		mode = rest + 1;
+		if (strcmp(mode, "noclients") == 0)
+		{
+			s->nclients = 0;
+			s->dsm_handle = DSM_HANDLE_INVALID;
+		}
+		else if (strncmp(mode, "base:", 5) == 0)
+			s->base_program = atoi(mode + 5);
+		else
+			elog(ERROR, "forge: unknown mode \"%s\"", mode);
+		PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s -> %s", before, show(s))));
+	}
+	before = show(s);
 	if (s->pid != MyProcPid)
 		elog(ERROR, "forge: slot %d belongs to %d, not to %d", MyBackendId, s->pid, MyProcPid);
 	if (strcmp(mode, "show") == 0)
