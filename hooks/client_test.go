@@ -37,7 +37,8 @@ func TestBuildClient(t *testing.T) {
 	global := globalLevel("allow", "", "", "ptrace", "chown")
 	// The session policy: read, write, close allow; ptrace error (its
 	// "*"); readlink kill; default log. Kill acts as error in a client
-	// filter; of testTable, write, close, kill and futex are on the floor.
+	// filter; of testTable, read, write, close, getpid, recvfrom and futex
+	// are on the floor, kill and getdents64 are not.
 	session := sessionLevel("log", "read,write,close", "*", "*", "readlink")
 	const c = "client"
 	tests := []struct {
@@ -118,7 +119,7 @@ func TestBuildClient(t *testing.T) {
 			calls:  []guc.Client{call(nil, nil, nil, nil, nil), call(arg("error"), arg("read"), nil, nil, nil)},
 			want: []*hooks.Filter{
 				filter(guc.Allow, c, map[int32]guc.Action{101: guc.Error, 92: guc.Error}),
-				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 101: guc.Error, 92: guc.Error}), 1, 39, 45, 202),
+				floored(filter(guc.Error, c, map[int32]guc.Action{0: guc.Allow, 101: guc.Error, 92: guc.Error}), 1, 3, 39, 45, 202),
 			},
 		},
 	}

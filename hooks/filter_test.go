@@ -18,6 +18,7 @@ type table = guctest.Table
 var testTable = table{
 	"read": 0, "write": 1, "close": 3, "getpid": 39, "recvfrom": 45, "clone": 56,
 	"wait4": 61, "kill": 62, "readlink": 89, "chown": 92, "ptrace": 101, "futex": 202,
+	"getdents64": 217,
 }
 
 func level(name func(guc.Field) string, def string, allow, log, err, kill string) guc.Level {

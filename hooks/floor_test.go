@@ -20,7 +20,8 @@ func TestClientFloorResolves(t *testing.T) {
 }
 
 // TestClientFloorBPF: a client 'error' default on a session that allows
-// everything still lets the backend report an error and exit.
+// everything still lets the backend report an error and exit, and write
+// and sync WAL and data files.
 func TestClientFloorBPF(t *testing.T) {
 	arch := nativeArch(t)
 	global := guc.DefaultGlobal()
@@ -43,9 +44,11 @@ func TestClientFloorBPF(t *testing.T) {
 	for name, want := range map[string]guc.Action{
 		"exit_group": guc.Allow, "write": guc.Allow, "rt_sigreturn": guc.Allow, "futex": guc.Allow,
 		"getpid": guc.Allow, "recvfrom": guc.Allow, "sendto": guc.Allow,
+		// WAL and data files, written and synced in critical sections.
+		"fdatasync": guc.Allow, "openat": guc.Allow, "close": guc.Allow,
+		// Not on the floor.
 		"getdents64": guc.Error, "socket": guc.Error, "execve": guc.Error,
-		// No longer on the floor.
-		"close": guc.Error, "kill": guc.Error, "tgkill": guc.Error, "openat": guc.Error,
+		"kill": guc.Error, "tgkill": guc.Error, "ptrace": guc.Error,
 	} {
 		if got := v.action(t, nr(t, name), arch); got != want {
 			t.Errorf("%s: the program does %v, want %v", name, got, want)
@@ -106,20 +109,22 @@ func TestBuildClientLimits(t *testing.T) {
 			want: map[int32]hooks.Decision{
 				39: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
 				45: {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
-				3:  {Action: guc.Error, Source: "client", Named: false},
+				3:  {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
+				62: {Action: guc.Error, Source: "client", Named: false},
 			},
 			wantDef: guc.Error,
 		},
 		{
 			name: "floor in the error list", session: session,
-			call: call(nil, nil, nil, arg("getpid,write,ptrace"), nil),
+			call: call(nil, nil, nil, arg("close,getpid,write,ptrace"), nil),
 			want: map[int32]hooks.Decision{
 				1:   {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
+				3:   {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
 				39:  {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
 				101: {Action: guc.Error, Source: "client", Named: true},
 			},
 			// In hooks.ClientFloor's order, not the call's.
-			wantDef: guc.Allow, warnings: []string{`set_client_filter keeps syscalls "write", "getpid" allowed`},
+			wantDef: guc.Allow, warnings: []string{`set_client_filter keeps syscalls "write", "getpid", "close" allowed`},
 		},
 		{
 			name: "floor in the kill list", session: session,
@@ -129,23 +134,34 @@ func TestBuildClientLimits(t *testing.T) {
 			warnings: []string{noKill, `set_client_filter keeps syscall "recvfrom" allowed`},
 		},
 		{
-			// close and kill are not on the floor: the call denies them.
-			name: "close and kill are not the floor", session: session,
-			call: call(nil, nil, nil, arg("close,kill"), nil),
+			// kill and getdents64 are not on the floor: the call denies them.
+			name: "kill and getdents64 are not the floor", session: session,
+			call: call(nil, nil, nil, arg("kill,getdents64"), nil),
 			want: map[int32]hooks.Decision{
-				3:  {Action: guc.Error, Source: "client", Named: true},
-				62: {Action: guc.Error, Source: "client", Named: true},
+				62:  {Action: guc.Error, Source: "client", Named: true},
+				217: {Action: guc.Error, Source: "client", Named: true},
 			},
 			wantDef: guc.Allow,
 		},
 		{
+			name: "kill and getdents64 in the kill list", session: session,
+			call: call(nil, nil, nil, nil, arg("kill,getdents64")),
+			want: map[int32]hooks.Decision{
+				62:  {Action: guc.Error, Source: "client", Named: true},
+				217: {Action: guc.Error, Source: "client", Named: true},
+			},
+			wantDef: guc.Allow, warnings: []string{noKill},
+		},
+		{
+			// close is on the floor, kill is not: only close is kept.
 			name: "close and kill in the kill list", session: session,
 			call: call(nil, nil, nil, nil, arg("close,kill")),
 			want: map[int32]hooks.Decision{
-				3:  {Action: guc.Error, Source: "client", Named: true},
+				3:  {Action: guc.Allow, Source: hooks.SourceFloor, Named: true},
 				62: {Action: guc.Error, Source: "client", Named: true},
 			},
-			wantDef: guc.Allow, warnings: []string{noKill},
+			wantDef:  guc.Allow,
+			warnings: []string{noKill, `set_client_filter keeps syscall "close" allowed`},
 		},
 		{
 			// A floor syscall the call logs is not denied: left alone.
