@@ -135,6 +135,20 @@ my ($ret, $out, $err) = $node->psql('postgres',
 	extra_params => [ '-U', 'regress_grantee' ]);
 like($err, qr/(ERROR|FATAL):  .*Permission denied/,
 	'a grantee that denies itself everything gets a message that says why');
+# What PostgreSQL must write and sync at commit stays allowed: a denial
+# there is a PANIC, which restarts the cluster.
+$node->safe_psql('postgres', 'GRANT CREATE ON SCHEMA public TO regress_grantee');
+($ret, $out, $err) = $node->psql('postgres',
+	"SELECT set_client_filter(NULL, NULL, NULL, 'fdatasync, fsync, openat, pwrite64', NULL);"
+	  . " CREATE TABLE grantee_t AS SELECT g FROM generate_series(1, 100000) g; DROP TABLE grantee_t;",
+	extra_params => [ '-U', 'regress_grantee' ]);
+like($err, qr/WARNING:  set_client_filter keeps syscalls "openat", "pwrite64", "fsync", "fdatasync" allowed/,
+	'a grantee may not deny what WAL and data files need, and is told so');
+unlike($err, qr/PANIC|server closed the connection/, 'its statements commit');
+($ret, $out, $err) = $node->psql('postgres',
+	"BEGIN; CREATE TEMP TABLE x (i int); SELECT set_client_filter('error', '', '', '', ''); COMMIT;",
+	extra_params => [ '-U', 'regress_grantee' ]);
+unlike($err, qr/PANIC/, 'denying everything else before COMMIT is no PANIC');
 is($bystander->query_safe('SELECT 1'), '1', 'another session goes on');
 is((split /\n/, slurp_file($node->data_dir . '/postmaster.pid'))[0], $postmaster,
 	'the postmaster is the same');
