@@ -125,42 +125,43 @@ owner_key(const StoredTarget *t)
 static void
 mark_current(const StoredTarget *fresh, int n)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 	uint64		now = pgseccomp_boot_ticks();
+	char	  **keys = palloc(sizeof(char *) * Max(n, 1));
 	int			i,
 				j;
 
+	for (i = 0; i < n; i++)
+		keys[i] = owner_key(&fresh[i]);
 	for (j = 0; j < nspans; j++)
 	{
 		bool		kept = false;
 
 		for (i = 0; i < n && !kept && spans[j].to == 0; i++)
 			kept = fresh[i].ok && fresh[i].program == spans[j].program &&
-				strcmp(owner_key(&fresh[i]), spans[j].owner) == 0;
+				strcmp(keys[i], spans[j].owner) == 0;
 		if (spans[j].to == 0 && !kept)
 			spans[j].to = now;
 	}
 	for (i = 0; i < n; i++)
 	{
-		char	   *key;
 		bool		open = false;
 
 		if (!fresh[i].ok)
 			continue;
-		key = owner_key(&fresh[i]);
 		for (j = 0; j < nspans && !open; j++)
 			open = spans[j].to == 0 && spans[j].program == fresh[i].program &&
-				strcmp(spans[j].owner, key) == 0;
+				strcmp(spans[j].owner, keys[i]) == 0;
 		if (open)
 			continue;
-		spans = spans ? repalloc(spans, sizeof(Span) * (nspans + 1)) : palloc(sizeof(Span));
+		spans = spans ? repalloc(spans, sizeof(Span) * (nspans + 1)) :
+			MemoryContextAlloc(TopMemoryContext, sizeof(Span));
 		spans[nspans].program = fresh[i].program;
-		spans[nspans].owner = pstrdup(key);
+		spans[nspans].owner = MemoryContextStrdup(TopMemoryContext, keys[i]);
 		spans[nspans].from = now;
 		spans[nspans].to = 0;
 		nspans++;
 	}
-	MemoryContextSwitchTo(old);
+	pfree(keys);
 }
 
 static bool
