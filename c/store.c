@@ -231,39 +231,29 @@ fill_target(StoredTarget *t, const TargetRequest *r, const CompiledFilter *f)
 	t->notes = copy_or_null(f->notes);
 }
 
-/* The session's request section, its role's or its backend type's. */
+static List *
+add_request(List *out, TargetKind kind, char *name)
+{
+	TargetRequest *r = palloc0(sizeof(TargetRequest));
+
+	r->kind = kind;
+	r->name = name;
+	initStringInfo(&r->section);
+	pgseccomp_request_target(&r->section, kind, name);
+	return lappend(out, r);
+}
+
+/* The request sections of the session, each listed role and backend type. */
 List *
 pgseccomp_target_requests(void)
 {
-	List	   *out = NIL;
-	List	   *roles = pgseccomp_listed_roles();
-	List	   *types = pgseccomp_listed_types();
+	List	   *out = add_request(NIL, TARGET_SESSION, NULL);
 	ListCell   *lc;
-	TargetRequest *r;
 
-	r = palloc0(sizeof(TargetRequest));
-	r->kind = TARGET_SESSION;
-	initStringInfo(&r->section);
-	pgseccomp_request_target(&r->section, TARGET_SESSION, NULL);
-	out = lappend(out, r);
-	foreach(lc, roles)
-	{
-		r = palloc0(sizeof(TargetRequest));
-		r->kind = TARGET_ROLE;
-		r->name = lfirst(lc);
-		initStringInfo(&r->section);
-		pgseccomp_request_target(&r->section, TARGET_ROLE, r->name);
-		out = lappend(out, r);
-	}
-	foreach(lc, types)
-	{
-		r = palloc0(sizeof(TargetRequest));
-		r->kind = TARGET_TYPE;
-		r->name = lfirst(lc);
-		initStringInfo(&r->section);
-		pgseccomp_request_target(&r->section, TARGET_TYPE, r->name);
-		out = lappend(out, r);
-	}
+	foreach(lc, pgseccomp_listed_roles())
+		out = add_request(out, TARGET_ROLE, lfirst(lc));
+	foreach(lc, pgseccomp_listed_types())
+		out = add_request(out, TARGET_TYPE, lfirst(lc));
 	return out;
 }
 
