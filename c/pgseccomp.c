@@ -95,14 +95,16 @@ refuse_override(const char *name, const char *how)
 /*
  * Settings that make a process no hook of ours reaches run a command or
  * load a library: the postmaster (ssl_passphrase_command, at each reload),
- * the archiver, the startup process. Written by ALTER SYSTEM, they would
- * run a role's code under the global filter alone.
+ * the archiver, the startup process; or change which file a library name
+ * loads (dynamic_library_path: a background worker of a library loaded at
+ * start looks its name up again). Written by ALTER SYSTEM, they would run
+ * a role's code under the global filter alone.
  */
 static const char *const runs_code_unconfined[] = {
 	"ssl_passphrase_command", "ssl_passphrase_command_supports_reload",
 	"archive_command", "archive_library", "restore_command",
 	"archive_cleanup_command", "recovery_end_command",
-	"shared_preload_libraries",
+	"shared_preload_libraries", "dynamic_library_path",
 };
 
 static void

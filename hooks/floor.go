@@ -26,7 +26,11 @@ const SourceFloor = "pgseccomp"
 //     shared-memory locks, and the exit;
 //   - writing, syncing and recycling WAL and data files, which a backend
 //     does in critical sections where any failure is a PANIC (a denied
-//     fdatasync of a WAL segment at commit restarts every session).
+//     fdatasync of a WAL segment at commit restarts every session);
+//   - timers and short sleeps that signal handlers and spinlock waits use
+//     at any moment, in critical sections too: a SIGALRM handler whose
+//     setitimer fails raises FATAL there, which becomes a PANIC, and a
+//     spinlock whose sleep fails at once ends in "stuck spinlock".
 var ClientFloor = []string{
 	"exit", "exit_group", "rt_sigreturn", "rt_sigprocmask",
 	"recvfrom", "sendto", "write", "getpid",
@@ -35,6 +39,7 @@ var ClientFloor = []string{
 	"lseek", "fsync", "fdatasync", "sync_file_range", "fallocate", "ftruncate",
 	"fstat", "newfstatat", "statx", "fcntl", "fadvise64",
 	"rename", "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat",
+	"setitimer", "select", "pselect6", "nanosleep", "clock_nanosleep",
 }
 
 // keepFloor allows in a client filter each floor syscall that the filter

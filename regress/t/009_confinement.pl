@@ -139,11 +139,11 @@ like($err, qr/(ERROR|FATAL):  .*Permission denied/,
 # there is a PANIC, which restarts the cluster.
 $node->safe_psql('postgres', 'GRANT CREATE ON SCHEMA public TO regress_grantee');
 ($ret, $out, $err) = $node->psql('postgres',
-	"SELECT set_client_filter(NULL, NULL, NULL, 'fdatasync, fsync, openat, pwrite64', NULL);"
+	"SELECT set_client_filter(NULL, NULL, NULL, 'fdatasync, fsync, openat, pwrite64, setitimer', NULL);"
 	  . " CREATE TABLE grantee_t AS SELECT g FROM generate_series(1, 100000) g; DROP TABLE grantee_t;",
 	extra_params => [ '-U', 'regress_grantee' ]);
-like($err, qr/WARNING:  set_client_filter keeps syscalls "openat", "pwrite64", "fsync", "fdatasync" allowed/,
-	'a grantee may not deny what WAL and data files need, and is told so');
+like($err, qr/WARNING:  set_client_filter keeps syscalls "openat", "pwrite64", "fsync", "fdatasync", "setitimer" allowed/,
+	'a grantee may not deny what WAL and data files and timers in critical sections need, and is told so');
 unlike($err, qr/PANIC|server closed the connection/, 'its statements commit');
 ($ret, $out, $err) = $node->psql('postgres',
 	"BEGIN; CREATE TEMP TABLE x (i int); SELECT set_client_filter('error', '', '', '', ''); COMMIT;",
