@@ -228,7 +228,6 @@ fill_target(StoredTarget *t, const TargetRequest *r, const CompiledFilter *f)
 	t->program = keep_program(f);
 	t->rows = pstrdup(f->rows ? f->rows : "");
 	t->lint = pstrdup(f->lint ? f->lint : "");
-	t->notes = copy_or_null(f->notes);
 }
 
 static List *

@@ -23,7 +23,6 @@ typedef struct StoredTarget
 	bool		previous;		/* the settings failed: the last good filter */
 	char	   *rows;			/* seccomp_filter() rows of global + this */
 	char	   *lint;			/* seccomp_lint() rows */
-	char	   *notes;			/* warnings about its settings */
 } StoredTarget;
 
 /* A target being prepared: its kind, name and request section. */
