@@ -32,6 +32,7 @@
 
 #include "install.h"
 #include "parallel.h"
+#include "trap.h"
 
 ProcessStack *pgseccomp_stack = NULL;
 
@@ -143,6 +144,7 @@ void
 pgseccomp_confined_at_fork(const StoredTarget *t)
 {
 	fork_target = t;
+	pgseccomp_trap_set_owner(t->kind, t->name);
 }
 
 static void
@@ -211,6 +213,7 @@ remember(const StoredTarget *t, int program, int ninsns)
 	stack = MemoryContextAllocZero(TopMemoryContext, sizeof(ProcessStack));
 	stack->base = t;
 	stack->base_program = program;
+	pgseccomp_trap_set_owner(t->kind, t->name);
 	stack->rows = t->rows;
 	/* The kernel counts each filter of a stack as its length plus 4. */
 	stack->stack_insns = pgseccomp_global_ninsns + 4 + (program != 0 ? ninsns + 4 : 0);

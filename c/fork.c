@@ -40,6 +40,7 @@
 #include "parallel.h"
 #include "settings.h"
 #include "store.h"
+#include "trap.h"
 
 /* Set around the fork of a helper, which must stay unfiltered by this. */
 bool		pgseccomp_forking_helper = false;
@@ -151,6 +152,7 @@ at_fork_child(void)
 	RegisteredBgWorker *rw;
 	const BackgroundWorker *w;
 
+	pgseccomp_trap_forked = true;
 	/* Only children of the postmaster, and not its helpers. */
 	if (IsUnderPostmaster || !pgseccomp_enabled || pgseccomp_forking_helper ||
 		static_workers == NULL)
@@ -169,6 +171,7 @@ at_fork_child(void)
 										   pgseccomp_process_start_ticks(w->bgw_notify_pid), NULL))
 			die_at_fork("the filters of its parallel leader are unknown");
 		install_at_fork(program);
+		pgseccomp_trap_set_owner_key(pgseccomp_store_program_owner(program));
 		pgseccomp_leader_base_at_fork = true;
 		pgseccomp_fork_base_program = program;
 		return;

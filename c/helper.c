@@ -11,6 +11,7 @@
  * message here, never a crash of the caller.
  */
 #include "helper.h"
+#include "trap.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -92,9 +93,15 @@ helper_child(int in, int out)
 	uint32		len;
 	char	   *request;
 
-	/* Signal handlers and mask are PostgreSQL's; the Go runtime wants its own. */
+	/*
+	 * Signal handlers and mask are PostgreSQL's; the Go runtime wants its
+	 * own. SIGSYS stays ours (trap.c): Go does not take it in a c-shared
+	 * library, and its filters trap syscalls made from libc.
+	 */
+	pgseccomp_trap_in_helper = true;
 	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+		if (sig != SIGSYS)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Do not outlive the process that waits for us. */
@@ -399,6 +406,9 @@ decode(const StringInfo in, HelperResponse *resp, HelperMessage *why)
 				break;
 			case 'P':
 				resp->groups = payload;
+				break;
+			case 'K':
+				resp->facts = payload;
 				break;
 			case 'I':
 				if (!cur)

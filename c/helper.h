@@ -41,6 +41,7 @@ typedef struct HelperResponse
 	char	   *names;			/* what list items may name, '\n'-separated */
 	char	   *errnos;			/* errno names, '\n'-separated */
 	char	   *groups;			/* seccomp_groups() rows */
+	char	   *facts;			/* what seccomp_suggest needs (c/suggest.c) */
 	int			ntargets;
 	CompiledFilter *targets;
 } HelperResponse;

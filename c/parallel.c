@@ -30,6 +30,7 @@
 
 #include "fork.h"
 #include "install.h"
+#include "trap.h"
 
 #define CLIENT_PROGRAMS_MAX	4096	/* more would pass the kernel's limit */
 
@@ -312,6 +313,7 @@ pgseccomp_install_leader_stack(void)
 		const struct sock_filter *insns = pgseccomp_store_program(slot.base_program, &ninsns);
 
 		install_or_fail(insns, ninsns);
+		pgseccomp_trap_set_owner_key(pgseccomp_store_program_owner(slot.base_program));
 	}
 	if (slot.handle != DSM_HANDLE_INVALID || slot.nclients != 0)
 		install_client_programs(slot.handle, slot.nclients);

@@ -20,8 +20,11 @@
 #include "install.h"
 #include "parallel.h"
 #include "queue.h"
+#include "reports.h"
 #include "settings.h"
 #include "store.h"
+#include "suggest.h"
+#include "trap.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -43,7 +46,8 @@ request_shmem(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 #endif
-	RequestAddinShmemSpace(add_size(pgseccomp_queue_size(), pgseccomp_leaders_size()));
+	RequestAddinShmemSpace(add_size(add_size(pgseccomp_queue_size(), pgseccomp_leaders_size()),
+									pgseccomp_reports_size()));
 	RequestNamedLWLockTranche("pgseccomp", 2);	/* the queue, the leaders */
 }
 
@@ -55,6 +59,7 @@ startup_shmem(void)
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	pgseccomp_queue_init();
 	pgseccomp_leaders_init(&(GetNamedLWLockTranche("pgseccomp"))[1].lock);
+	pgseccomp_reports_init();
 	LWLockRelease(AddinShmemInitLock);
 	pgseccomp_fork_remember_static_workers();
 }
@@ -157,8 +162,15 @@ load_global_filter(void)
 	List	   *requests = pgseccomp_target_requests();
 	ListCell   *lc;
 	char	   *install_error;
+	char	   *no_trap;
 	int			i;
 
+	/* Before any filter: the handler that reports denials and learns. */
+	if (!pgseccomp_trap_init(&no_trap))
+		ereport(LOG,
+				(errmsg("pgseccomp cannot report denials or learn"),
+				 errdetail_internal("%s", no_trap),
+				 errhint("Denials still return their errno; a 'learn' default allows without recording.")));
 	initStringInfo(&request);
 	appendBinaryStringInfo(&request, "[start]", sizeof("[start]"));
 	pgseccomp_request_global(&request);
@@ -184,7 +196,7 @@ load_global_filter(void)
 		pgseccomp_ereport_notes(WARNING, notes);
 	}
 	if (resp.ntargets != list_length(requests) || !resp.global.has_program ||
-		resp.names == NULL || resp.errnos == NULL)
+		resp.names == NULL || resp.errnos == NULL || resp.facts == NULL)
 		ereport(FATAL,
 				(errmsg("incomplete answer from the pgseccomp helper")));
 	foreach(lc, resp.warnings)
@@ -198,6 +210,7 @@ load_global_filter(void)
 				 errdetail_internal("%s", install_error)));
 
 	pgseccomp_set_lexicon(resp.names, resp.errnos);
+	pgseccomp_set_facts(resp.facts);
 	pgseccomp_store_start(&resp, requests);
 	ereport(LOG,
 			(errmsg("pgseccomp global filter installed"),

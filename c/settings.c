@@ -10,6 +10,7 @@
  * is validated by the helper itself.
  */
 #include "settings.h"
+#include "trap.h"
 
 #include "helper.h"
 #include "queue.h"
@@ -27,6 +28,7 @@ static const struct config_enum_entry action_options[] = {
 	{"log", SECCOMP_ACTION_LOG, false},
 	{"error", SECCOMP_ACTION_ERROR, false},
 	{"kill", SECCOMP_ACTION_KILL, false},
+	{"learn", SECCOMP_ACTION_LEARN, false},
 	{NULL, 0, false}
 };
 
@@ -518,7 +520,7 @@ reject_bad_action(const char *name, const char *raw)
 	ereport(FATAL,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid value for parameter \"%s\": \"%s\"", name, raw),
-			 errhint("Available values: allow, log, error, kill.")));
+			 errhint("Available values: allow, log, error, kill, learn.")));
 }
 
 void
@@ -633,6 +635,7 @@ pgseccomp_request_global(StringInfo buf)
 	int			i;
 
 	put_marker(buf, "[global]");
+	put_pair(buf, "trap", pgseccomp_trap_ranges());
 	for (i = 0; i < NLISTS; i++)
 		put_pair(buf, psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
 				 global_lists[i]);

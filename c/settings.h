@@ -10,13 +10,14 @@
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
-/* Actions, in the kernel's order of precedence. */
+/* Actions: allow to kill in the kernel's order of precedence, then learn. */
 typedef enum SeccompAction
 {
 	SECCOMP_ACTION_ALLOW,
 	SECCOMP_ACTION_LOG,
 	SECCOMP_ACTION_ERROR,
-	SECCOMP_ACTION_KILL
+	SECCOMP_ACTION_KILL,
+	SECCOMP_ACTION_LEARN		/* a default only: allow, and record */
 } SeccompAction;
 
 /* What a filter is built for: the session, a listed role or a backend type. */

@@ -201,6 +201,18 @@ pgseccomp_store_known_program(int id, uint64 start_ticks, const char *role)
 	return false;
 }
 
+/* Whose program id (> 0) is, as "S", "R:<role>" or "T:<type>"; NULL if unknown. */
+const char *
+pgseccomp_store_program_owner(int id)
+{
+	int			j;
+
+	for (j = nspans - 1; j >= 0 && id > 0; j--)
+		if (spans[j].program == id)
+			return spans[j].owner;
+	return NULL;
+}
+
 static char *
 copy_or_null(const char *s)
 {

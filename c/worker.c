@@ -6,8 +6,9 @@
  * the session filters deny. It compiles set_client_filter's requests, by
  * forking the Go helper (helper.c), and after each reload it reports on the
  * settings that new processes will get: warnings, a session filter that no
- * longer compiles, listed roles that do not exist. It decides nothing that
- * any other process installs.
+ * longer compiles, listed roles that do not exist. About once a second it
+ * writes new denials to the server log. It decides nothing that any other
+ * process installs.
  */
 #include "worker.h"
 
@@ -26,6 +27,7 @@
 #include "utils/memutils.h"
 
 #include "queue.h"
+#include "reports.h"
 #include "store.h"
 
 void
@@ -214,14 +216,14 @@ pgseccomp_worker_main(Datum arg)
 			report_settings(first);
 		}
 		serve_requests();
+		pgseccomp_log_denials();
 		pgseccomp_prestart_helper();
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(loop_context);
 
 		/* Come back soon to reap helpers that are still exiting. */
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH |
-						 (pgseccomp_helpers_exiting() ? WL_TIMEOUT : 0),
-						 100, PG_WAIT_EXTENSION);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | WL_TIMEOUT,
+						 pgseccomp_helpers_exiting() ? 100 : 1000, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 }

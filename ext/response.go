@@ -26,6 +26,7 @@ const (
 	tagErrnos  = 'X' // errno names, one per line
 	tagGroups  = 'P' // group TAB syscall TAB number, one member per line
 	tagLint    = 'I' // context TAB setting TAB syscall TAB issue, per line
+	tagFacts   = 'K' // what seccomp_suggest needs; see facts
 )
 
 type writer struct{ bytes.Buffer }
@@ -73,6 +74,7 @@ func respond(in []byte) []byte {
 		w.record(tagNames, []byte(strings.Join(lexicon(table), "\n")))
 		w.record(tagErrnos, []byte(strings.Join(guc.ErrnoNames(), "\n")))
 		w.record(tagGroups, []byte(groupRows(table)))
+		w.record(tagFacts, []byte(facts(table)))
 	}
 	for _, t := range res.Targets {
 		w.record(tagTarget, nil)
@@ -117,6 +119,36 @@ func groupRows(t *hooks.Table) string {
 			if nr, ok := t.Number(m); ok {
 				fmt.Fprintf(&b, "%s\t%s\t%d\n", g, m, nr)
 			}
+		}
+	}
+	return b.String()
+}
+
+// facts is what seccomp_suggest (c/suggest.c) needs to write lists
+// without Go: "syscall TAB name TAB number" for every native syscall,
+// "family TAB member member ..." for each family (native members only),
+// and "untrapped TAB name" for what learning cannot see.
+func facts(t *hooks.Table) string {
+	var b strings.Builder
+	for _, name := range t.NativeNames() {
+		if nr, ok := t.Number(name); ok {
+			fmt.Fprintf(&b, "syscall\t%s\t%d\n", name, nr)
+		}
+	}
+	for _, fam := range guc.Families() {
+		var native []string
+		for _, m := range fam {
+			if _, ok := t.Number(m); ok {
+				native = append(native, m)
+			}
+		}
+		if len(native) > 1 {
+			fmt.Fprintf(&b, "family\t%s\n", strings.Join(native, " "))
+		}
+	}
+	for _, name := range hooks.Untrapped {
+		if _, ok := t.Number(name); ok {
+			fmt.Fprintf(&b, "untrapped\t%s\n", name)
 		}
 	}
 	return b.String()

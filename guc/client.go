@@ -21,6 +21,10 @@ func ClientListName(a Action) string { return a.String() + "_list" }
 // both, and when inherited lists disagree the stricter action wins.
 func ClientSpec(c Client, session *Policy) Spec {
 	s := Spec{Default: Value{Name: ClientDefaultName, Raw: session.Default.String()}}
+	if session.Default == Learn {
+		// The session level keeps learning what the client allows.
+		s.Default.Raw = Allow.String()
+	}
 	if c.Default != nil {
 		s.Default.Raw = *c.Default
 	}

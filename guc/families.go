@@ -56,6 +56,15 @@ var families = [][]string{
 	{"setrlimit", "prlimit64"},
 }
 
+// Families lists every family, each a fresh copy.
+func Families() [][]string {
+	out := make([][]string, len(families))
+	for i, f := range families {
+		out[i] = append([]string(nil), f...)
+	}
+	return out
+}
+
 // Siblings lists the families that name syscall name, each without it.
 func Siblings(name string) []string {
 	var out []string

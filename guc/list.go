@@ -47,6 +47,9 @@ func (e *SettingError) Error() string {
 	return s
 }
 
+// Invalid is the error for a bad token in a setting's value.
+func Invalid(setting, token, detail string) *SettingError { return invalid(setting, token, detail) }
+
 func invalid(setting, token, detail string) *SettingError {
 	return &SettingError{
 		Setting: setting,
@@ -109,6 +112,10 @@ func ParseList(v Value, a Action, r Resolver) ([]Syscall, []Warning, error) {
 		target, errnoName = strings.TrimSpace(target), strings.TrimSpace(errnoName)
 		var errno syscall.Errno
 		switch {
+		case strings.EqualFold(target, "learn") || (hasErrno && strings.EqualFold(errnoName, "learn")):
+			e := invalid(v.Name, item, "\"learn\" is an action for a level's default, not for a list.")
+			e.Hint = "Set the level's default to 'learn' instead."
+			return nil, nil, e
 		case target == Inherit:
 			return nil, nil, invalid(v.Name, item, "\"*\" must be the whole value, meaning the global list.")
 		case hasErrno && a != Error:
@@ -191,7 +198,7 @@ func ParseDefault(v Value) (Action, error) {
 	a, ok := ParseAction(v.Raw)
 	if !ok {
 		e := invalid(v.Name, v.Raw, fmt.Sprintf("Action \"%s\" is unknown.", strings.TrimSpace(v.Raw)))
-		e.Hint = "Available values: allow, log, error, kill."
+		e.Hint = "Available values: allow, log, error, kill, learn."
 		return 0, e
 	}
 	return a, nil

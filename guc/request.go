@@ -30,11 +30,15 @@ const (
 	MarkClient = "[client]"
 	KeyRole    = "role"
 	KeyType    = "type"
+	// KeyTrap, in the global section, is the code whose syscalls trap
+	// into the C layer's SIGSYS handler: "lo-hi,..." in hexadecimal.
+	KeyTrap = "trap"
 )
 
 // Request is a decoded request.
 type Request struct {
 	Start   bool
+	Trap    string
 	Global  Level
 	Targets []Target
 }
@@ -86,6 +90,8 @@ func DecodeRequest(b []byte) (*Request, error) {
 				err = client.set(f, val)
 			case cur != nil:
 				err = cur.set(f, val)
+			case f == KeyTrap:
+				req.Trap = val
 			default:
 				err = setLevel(&req.Global, GlobalName, f, val)
 			}
@@ -187,6 +193,9 @@ func EncodeRequest(r *Request) []byte {
 		put(MarkStart)
 	}
 	put(MarkGlobal)
+	if r.Trap != "" {
+		put(KeyTrap, r.Trap)
+	}
 	putLevel(put, r.Global)
 	for _, t := range r.Targets {
 		put(MarkTarget)

@@ -9,8 +9,10 @@ import (
 	"strings"
 )
 
-// Action is what a filter does with a syscall. The order is the kernel's
-// precedence: a higher value wins when stacked filters disagree.
+// Action is what a filter does with a syscall. Allow through Kill are in
+// the kernel's precedence order and index a level's lists; Learn is only a
+// default (allow, and record what was allowed), so it comes last and has
+// its own place in Precedence.
 type Action int
 
 const (
@@ -18,15 +20,30 @@ const (
 	Log
 	Error
 	Kill
+	Learn
 )
 
-// Actions lists every action in precedence order, lowest first.
+// Actions lists the actions a list can hold, in precedence order, lowest
+// first.
 var Actions = []Action{Allow, Log, Error, Kill}
 
-var actionNames = [...]string{"allow", "log", "error", "kill"}
+var actionNames = [...]string{"allow", "log", "error", "kill", "learn"}
+
+// Precedence orders decisions of stacked filters as the kernel does: a
+// learning filter traps (c/trap.c), which outranks log and is outranked by
+// an error, also a trap, and by kill.
+func (a Action) Precedence() int {
+	switch a {
+	case Learn:
+		return 2
+	case Error, Kill:
+		return int(a) + 1
+	}
+	return int(a)
+}
 
 func (a Action) String() string {
-	if a < Allow || a > Kill {
+	if a < Allow || a > Learn {
 		return fmt.Sprintf("action(%d)", int(a))
 	}
 	return actionNames[a]

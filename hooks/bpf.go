@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -22,16 +23,22 @@ func scmpAction(d Decision) seccomp.ScmpAction {
 		return seccomp.ActErrno.SetReturnCode(int16(d.errno()))
 	case guc.Kill:
 		return seccomp.ActKillProcess
-	default:
+	default: // allow, and learn where nothing traps
 		return seccomp.ActAllow
 	}
 }
 
 // BPF compiles the filter for the native architecture into a classic BPF
-// program (an array of struct sock_filter), ready for seccomp(2). Syscalls
-// of any other architecture or ABI kill the process.
-func (f *Filter) BPF() ([]byte, error) {
-	sf, err := seccomp.NewFilter(scmpAction(f.Default))
+// program (an array of struct sock_filter), ready for seccomp(2), with
+// plain errno actions and learning as allow. Syscalls of any other
+// architecture or ABI kill the process.
+func (f *Filter) BPF() ([]byte, error) { return f.BPFWith(nil) }
+
+// BPFWith compiles the filter so that its errors and learning trap as t
+// says (see trap.go).
+func (f *Filter) BPFWith(t *Trap) ([]byte, error) {
+	defAct := kernelAction(t.kernelDecision(f, DefaultNr))
+	sf, err := seccomp.NewFilter(defAct)
 	if err != nil {
 		return nil, fmt.Errorf("creating filter: %w", err)
 	}
@@ -39,12 +46,12 @@ func (f *Filter) BPF() ([]byte, error) {
 	if err := sf.SetBadArchAction(seccomp.ActKillProcess); err != nil {
 		return nil, fmt.Errorf("setting bad-architecture action: %w", err)
 	}
-	for _, nr := range f.Numbers() {
-		d := f.Rules[nr]
-		if scmpAction(d) == scmpAction(f.Default) {
+	for _, nr := range t.trappedNumbers(f) {
+		act := kernelAction(t.kernelDecision(f, nr))
+		if act == defAct {
 			continue // libseccomp refuses rules that repeat the default
 		}
-		if err := sf.AddRule(seccomp.ScmpSyscall(nr), scmpAction(d)); err != nil {
+		if err := sf.AddRule(seccomp.ScmpSyscall(nr), act); err != nil {
 			return nil, fmt.Errorf("adding rule for syscall %d: %w", nr, err)
 		}
 	}
@@ -52,10 +59,111 @@ func (f *Filter) BPF() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t != nil && len(t.Ranges) > 0 {
+		prog = patchTraps(prog, t.Ranges)
+	}
 	if n := len(prog) / 8; n > MaxInstructions {
 		return nil, fmt.Errorf("filter has %d instructions, more than the kernel's limit of %d", n, MaxInstructions)
 	}
 	return prog, nil
+}
+
+// kernelAction is a decision as libseccomp builds it. A trap is built as
+// SECCOMP_RET_TRACE with the trap's data, which libseccomp can carry (its
+// TRAP takes no data), and patchTraps rewrites it; pgseccomp uses TRACE
+// for nothing else.
+func kernelAction(d Decision, data uint16) seccomp.ScmpAction {
+	if data != 0 {
+		return seccomp.ActTrace.SetReturnCode(int16(data))
+	}
+	return scmpAction(d)
+}
+
+const (
+	bpfLdWAbs  = 0x20 // BPF_LD | BPF_W | BPF_ABS
+	bpfJmpJA   = 0x05 // BPF_JMP | BPF_JA
+	bpfJmpJEQ  = 0x15 // BPF_JMP | BPF_JEQ | BPF_K
+	bpfJmpJGE  = 0x35 // BPF_JMP | BPF_JGE | BPF_K
+	bpfJmpJGT  = 0x25 // BPF_JMP | BPF_JGT | BPF_K
+	bpfRetK    = 0x06 // BPF_RET | BPF_K
+	retTrace   = 0x7ff00000
+	retTrap    = 0x00030000
+	retErrno   = 0x00050000
+	retAllow   = 0x7fff0000
+	retActMask = 0xffff0000
+	// offsets in struct seccomp_data (little-endian words)
+	ipLowOffset  = 8
+	ipHighOffset = 12
+)
+
+type insn struct {
+	op     uint16
+	jt, jf uint8
+	k      uint32
+}
+
+// patchTraps replaces each "return TRACE(data)" with a jump to a tail that
+// returns TRAP(data) when the instruction pointer is in one of ranges,
+// and otherwise the errno of data, or allow for learning.
+func patchTraps(prog []byte, ranges []Range) []byte {
+	var insns []insn
+	for i := 0; i < len(prog); i += 8 {
+		insns = append(insns, insn{binary.NativeEndian.Uint16(prog[i:]), prog[i+2], prog[i+3],
+			binary.NativeEndian.Uint32(prog[i+4:])})
+	}
+	tails := map[uint16]int{}
+	var order []uint16
+	for _, in := range insns {
+		if in.op == bpfRetK && in.k&retActMask == retTrace {
+			data := uint16(in.k)
+			if _, ok := tails[data]; !ok {
+				tails[data] = -1
+				order = append(order, data)
+			}
+		}
+	}
+	n := len(ranges)
+	next := len(insns)
+	for _, data := range order {
+		tails[data] = next
+		next += 5*n + 2
+	}
+	for i, in := range insns {
+		if in.op == bpfRetK && in.k&retActMask == retTrace {
+			insns[i] = insn{op: bpfJmpJA, k: uint32(tails[uint16(in.k)] - (i + 1))}
+		}
+	}
+	for _, data := range order {
+		base := len(insns)
+		trap, fallback := base+5*n, base+5*n+1
+		for j, r := range ranges {
+			b := base + 5*j
+			out := fallback
+			if j < n-1 {
+				out = b + 5
+			}
+			last := r.Hi - 1
+			insns = append(insns,
+				insn{op: bpfLdWAbs, k: ipHighOffset},
+				insn{op: bpfJmpJEQ, jf: uint8(out - (b + 2)), k: uint32(r.Lo >> 32)},
+				insn{op: bpfLdWAbs, k: ipLowOffset},
+				insn{op: bpfJmpJGE, jf: uint8(out - (b + 4)), k: uint32(r.Lo)},
+				insn{op: bpfJmpJGT, jt: uint8(out - (b + 5)), jf: uint8(trap - (b + 5)), k: uint32(last)},
+			)
+		}
+		fb := uint32(retAllow)
+		if e := uint32(data & trapErrnoMask); e != 0 {
+			fb = retErrno | e
+		}
+		insns = append(insns, insn{op: bpfRetK, k: retTrap | uint32(data)}, insn{op: bpfRetK, k: fb})
+	}
+	out := make([]byte, 8*len(insns))
+	for i, in := range insns {
+		binary.NativeEndian.PutUint16(out[8*i:], in.op)
+		out[8*i+2], out[8*i+3] = in.jt, in.jf
+		binary.NativeEndian.PutUint32(out[8*i+4:], in.k)
+	}
+	return out
 }
 
 // export reads the program back through a memfd: ExportBPF only writes to

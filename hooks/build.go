@@ -85,7 +85,8 @@ func BuildSession(g *Global, t guc.Target, r guc.Resolver) (*Session, error) {
 	f := FromPolicy(pol, SourceSession)
 	// Compare with the global filter, not the global settings: the filter
 	// also allows what pgseccomp needs, which sessions must not inherit.
-	if f.SameDecisions(g.Filter) {
+	// A learning session level needs its own filter, to learn on its own.
+	if f.SameDecisions(g.Filter) && pol.Default != guc.Learn {
 		return &Session{Stack: []*Filter{g.Filter}, Policy: pol}, nil
 	}
 	return &Session{Filter: f, Stack: []*Filter{g.Filter, f}, Policy: pol}, nil
@@ -104,6 +105,10 @@ func BuildClient(g *Global, s *Session, c guc.Client, r guc.Resolver) (*Filter, 
 	pol, err := guc.Compile(guc.ClientSpec(c, s.Policy), g.Lists, r)
 	if err != nil {
 		return nil, nil, err
+	}
+	if pol.Default == guc.Learn {
+		return nil, nil, guc.Invalid(guc.ClientDefaultName, "learn",
+			"set_client_filter cannot learn; learning is for the global, session, role and backend-type defaults.")
 	}
 	warnings := append([]Warning(nil), pol.Warnings...)
 	warnings = append(warnings, noKill(pol, c)...)

@@ -33,15 +33,20 @@ func Compile(req *guc.Request, t *Table) *Result {
 	if err != nil {
 		return &Result{Err: err}
 	}
+	ranges, err := ParseRanges(req.Trap)
+	if err != nil {
+		return &Result{Err: err}
+	}
+	trap := NewTrap(ranges, t)
 	res := &Result{GlobalRows: Describe([]*Filter{g.Filter})}
 	if req.Start {
 		res.Warnings = g.Warnings
-		if res.GlobalBPF, err = g.Filter.BPF(); err != nil {
+		if res.GlobalBPF, err = g.Filter.BPFWith(trap); err != nil {
 			return &Result{Err: fmt.Errorf("could not build the global filter: %w", err)}
 		}
 	}
 	for _, target := range req.Targets {
-		res.Targets = append(res.Targets, compileTarget(g, target, t))
+		res.Targets = append(res.Targets, compileTarget(g, target, t, trap))
 	}
 	return res
 }
@@ -49,7 +54,7 @@ func Compile(req *guc.Request, t *Table) *Result {
 // compileTarget builds a target's session filter or, when the target
 // carries set_client_filter calls, the filter of the newest call; the rows
 // describe the whole stack.
-func compileTarget(g *Global, target guc.Target, t *Table) TargetResult {
+func compileTarget(g *Global, target guc.Target, t *Table, trap *Trap) TargetResult {
 	s, err := BuildSession(g, target, t)
 	if err != nil {
 		return TargetResult{Err: err}
@@ -64,7 +69,7 @@ func compileTarget(g *Global, target guc.Target, t *Table) TargetResult {
 	}
 	tr := TargetResult{Rows: Describe(stack), Warnings: warnings, Lint: Lint(g, s, t)}
 	if newest != nil {
-		if tr.BPF, err = newest.BPF(); err != nil {
+		if tr.BPF, err = newest.BPFWith(trap.On(g.Filter)); err != nil {
 			return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
 		}
 	}

@@ -150,7 +150,7 @@ func merge(stack []*Filter, pick func(*Filter) Decision, nr int32) Row {
 	for i, f := range stack {
 		d := pick(f)
 		switch {
-		case i == 0 || d.Action > best.Action:
+		case i == 0 || d.Action.Precedence() > best.Action.Precedence():
 			best = d
 		case d.Action == best.Action && (d.Named || best.Source != SourceSelf):
 			best = d

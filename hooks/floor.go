@@ -51,7 +51,7 @@ func keepFloor(f *Filter, p *guc.Policy, r guc.Resolver) []Warning {
 	var kept []string
 	for _, name := range ClientFloor {
 		nr, ok := r.Number(name)
-		if !ok || f.Decide(nr).Action < guc.Error {
+		if !ok || f.Decide(nr).Action.Precedence() < guc.Error.Precedence() {
 			continue // not on this architecture, or not denied
 		}
 		f.Rules[nr] = Decision{Action: guc.Allow, Source: SourceFloor, Named: true}

@@ -39,7 +39,7 @@ func Lint(g *Global, s *Session, r guc.Resolver) []Issue {
 	out = append(out, levelIssues("session", sess, r)...)
 	for _, nr := range sess.Numbers() {
 		rule := sess.Rules[nr]
-		if global := g.Filter.Decide(nr); global.Action > rule.Action && rule.ImpliedBy == "" {
+		if global := g.Filter.Decide(nr); global.Action.Precedence() > rule.Action.Precedence() && rule.ImpliedBy == "" {
 			out = append(out, Issue{"session", rule.Setting, rule.Name, fmt.Sprintf(
 				"The session gives %s the action %s, but the global filter %s: a session cannot lift a global restriction.",
 				rule.Name, rule.Action, verb(global.Action))})
@@ -115,6 +115,8 @@ func verb(a guc.Action) string {
 		return "denies"
 	case guc.Kill:
 		return "kills"
+	case guc.Learn:
+		return "learns"
 	}
 	return "allows"
 }

@@ -1,0 +1,40 @@
+/*
+ * reports.h
+ *		Denials and learned syscalls, in shared memory, and their SQL.
+ */
+#ifndef PGSECCOMP_REPORTS_H
+#define PGSECCOMP_REPORTS_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+#include "trap.h"
+
+/* One learned syscall, as seccomp_learned() and seccomp_suggest() read it. */
+typedef struct LearnedSyscall
+{
+	int32		nr;
+	int32		level;			/* PGSECCOMP_LEVEL_GLOBAL or _SESSION */
+	Oid			roleid;
+	char		owner[PGSECCOMP_OWNER_LEN];	/* "G", or the session-level owner */
+	char		type[48];
+	char		query[200];
+	int64		calls;
+	TimestampTz first;
+	TimestampTz last;
+} LearnedSyscall;
+
+extern Size pgseccomp_reports_size(void);
+extern void pgseccomp_reports_init(void);
+
+/* From the SIGSYS handler: async-signal-safe, no syscall of their own. */
+extern void pgseccomp_report_denial(int nr, int err, int level);
+extern void pgseccomp_report_learned(int nr, unsigned data);
+
+extern int	pgseccomp_learned_collect(LearnedSyscall **out);
+
+/* In the compile worker: write new denials to the server log. */
+extern void pgseccomp_log_denials(void);
+
+#endif							/* PGSECCOMP_REPORTS_H */
