@@ -3,12 +3,14 @@
 
 MODULE_big = pgseccomp
 OBJS = c/pgseccomp.o c/settings.o c/helper.o c/install.o c/store.o \
-	c/confine.o c/fork.o c/queue.o c/worker.o c/client.o c/parallel.o c/functions.o c/compat.o
+	c/confine.o c/fork.o c/queue.o c/worker.o c/client.o c/parallel.o c/functions.o c/compat.o \
+	c/trap.o c/reports.o c/suggest.o c/export.o
 PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
 
 EXTENSION = pgseccomp
-# CREATE EXTENSION runs 1.0, then the updates to 1.1 and 1.2.
-DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.0--1.1.sql sql/pgseccomp--1.1--1.2.sql
+# CREATE EXTENSION runs 1.0, then the updates to 1.1, 1.2 and 1.3.
+DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.0--1.1.sql sql/pgseccomp--1.1--1.2.sql \
+	sql/pgseccomp--1.2--1.3.sql
 
 PG_CONFIG ?= pg_config
 GO ?= go

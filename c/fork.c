@@ -171,7 +171,7 @@ at_fork_child(void)
 										   pgseccomp_process_start_ticks(w->bgw_notify_pid), NULL))
 			die_at_fork("the filters of its parallel leader are unknown");
 		install_at_fork(program);
-		pgseccomp_trap_set_owner_key(pgseccomp_store_program_owner(program));
+		pgseccomp_learn_as_leader(w->bgw_notify_pid, program);
 		pgseccomp_leader_base_at_fork = true;
 		pgseccomp_fork_base_program = program;
 		return;

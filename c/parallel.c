@@ -40,6 +40,7 @@ typedef struct LeaderSlot
 	int32		base_program;	/* its first program; 0 none, -1 its own */
 	int32		nclients;		/* client programs in handle */
 	dsm_handle	handle;			/* DSM_HANDLE_INVALID when none */
+	char		owner[PGSECCOMP_OWNER_LEN];	/* whose program: for learning only */
 } LeaderSlot;
 
 static LWLock *leaders_lock = NULL;
@@ -118,6 +119,7 @@ pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg)
 	leaders[PGSECCOMP_MY_SLOT].base_program = stack->base_program;
 	leaders[PGSECCOMP_MY_SLOT].nclients = stack->nclients;
 	leaders[PGSECCOMP_MY_SLOT].handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
+	strlcpy(leaders[PGSECCOMP_MY_SLOT].owner, pgseccomp_trap_owner, PGSECCOMP_OWNER_LEN);
 	LWLockRelease(leaders_lock);
 	published = seg;
 	/* set_client_filter never runs while this process has parallel workers. */
@@ -262,6 +264,25 @@ pgseccomp_leader_program(pid_t pid)
 }
 
 /*
+ * Whom a parallel worker learns for: its leader's owner when the store
+ * knows that owner had the program (several owners can share one), else
+ * the store's guess. Only learning's bookkeeping depends on it.
+ */
+void
+pgseccomp_learn_as_leader(pid_t pid, int program)
+{
+	char		owner[PGSECCOMP_OWNER_LEN] = "";
+	int			i;
+
+	for (i = 0; leaders != NULL && i < PGSECCOMP_NSLOTS; i++)
+		if (leaders[i].pid == pid)
+			memcpy(owner, leaders[i].owner, sizeof(owner));
+	owner[sizeof(owner) - 1] = '\0';
+	pgseccomp_trap_set_owner_key(pgseccomp_store_program_has_owner(program, owner) ?
+								 owner : pgseccomp_store_program_owner(program));
+}
+
+/*
  * In a parallel worker, at the end of its start-up transaction: install
  * what its leader enforces. Fails the worker, and the query with it, if
  * that cannot be done exactly.
@@ -313,7 +334,7 @@ pgseccomp_install_leader_stack(void)
 		const struct sock_filter *insns = pgseccomp_store_program(slot.base_program, &ninsns);
 
 		install_or_fail(insns, ninsns);
-		pgseccomp_trap_set_owner_key(pgseccomp_store_program_owner(slot.base_program));
+		pgseccomp_learn_as_leader(slot.pid, slot.base_program);
 	}
 	if (slot.handle != DSM_HANDLE_INVALID || slot.nclients != 0)
 		install_client_programs(slot.handle, slot.nclients);

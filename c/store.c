@@ -213,6 +213,17 @@ pgseccomp_store_program_owner(int id)
 	return NULL;
 }
 
+bool
+pgseccomp_store_program_has_owner(int id, const char *owner)
+{
+	int			j;
+
+	for (j = 0; j < nspans && id > 0; j++)
+		if (spans[j].program == id && strcmp(spans[j].owner, owner) == 0)
+			return true;
+	return false;
+}
+
 static char *
 copy_or_null(const char *s)
 {

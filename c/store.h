@@ -40,6 +40,7 @@ extern const StoredTarget *pgseccomp_store_targets(int *n);
 extern const struct sock_filter *pgseccomp_store_program(int id, int *ninsns);
 extern bool pgseccomp_store_known_program(int id, uint64 start_ticks, const char *role);
 extern const char *pgseccomp_store_program_owner(int id);
+extern bool pgseccomp_store_program_has_owner(int id, const char *owner);
 extern uint64 pgseccomp_boot_ticks(void);
 extern bool pgseccomp_store_matches(const StoredTarget *t, const StringInfo section);
 

@@ -7,7 +7,9 @@
  * 'error' and the allow list as what it allowed before, plus what it
  * learned, plus what learning cannot see (hooks/trap.go's untrapped
  * syscalls: at the global level all of them, at session levels all but
- * those that create processes or run programs), each with its family
+ * those that create processes or run programs), plus what a backend needs
+ * on paths a workload may not take (hooks.ClientFloor: reporting an error,
+ * I/O in critical sections, sleeps of spinlock waits), each with its family
  * (guc/families.go), so that glibc's choice between siblings cannot break
  * it. The facts it needs come from the helper at start (ext/response.go).
  */
@@ -33,7 +35,7 @@
 
 static const char *names[MAX_NR];	/* native syscall names by number */
 static List *families = NIL;	/* of List * of names */
-static List *untrapped = NIL;	/* of names */
+static List *untrapped = NIL;	/* of names: unseen, or needed on rare paths */
 
 /* In the postmaster at start, from the helper's answer. */
 void
@@ -73,7 +75,7 @@ pgseccomp_set_facts(const char *facts)
 				members = lappend(members, m);
 			families = lappend(families, members);
 		}
-		else if (strcmp(line, "untrapped") == 0)
+		else if (strcmp(line, "untrapped") == 0 || strcmp(line, "floor") == 0)
 			untrapped = lappend(untrapped, tab);
 	}
 	MemoryContextSwitchTo(old);
@@ -151,10 +153,23 @@ typedef struct Addition
 	bool		add[MAX_NR];
 } Addition;
 
+/*
+ * The allow list to write for an owner: a role's or backend type's own
+ * override, so that what one role learned loosens no one else, starting
+ * from the list it has now (its override, or the session's).
+ */
+static char *
+allow_setting(int level, const char *owner)
+{
+	if (level != PGSECCOMP_LEVEL_GLOBAL && (owner[0] == 'R' || owner[0] == 'T'))
+		return psprintf("%s_syscall_allow.%s", owner[0] == 'R' ? "session" : "backend", owner + 2);
+	return setting_for(level, owner, "allow");
+}
+
 static Addition *
 addition_for(List **adds, int level, const char *owner)
 {
-	char	   *allow = setting_for(level, owner, "allow");
+	char	   *allow = allow_setting(level, owner);
 	ListCell   *lc;
 	Addition   *a;
 
@@ -229,7 +244,7 @@ new_allow_list(Addition *a, const char *inherited)
 	static const char *const others[] = {"log", "error", "kill"};
 	bool		named[MAX_NR] = {0};
 	bool		listed[MAX_NR] = {0};
-	const char *old = value_of(a->allow);
+	const char *old = value_of(setting_for(a->level, a->owner, "allow"));
 	StringInfoData out;
 	ListCell   *lc;
 	int			i;

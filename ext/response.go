@@ -127,7 +127,9 @@ func groupRows(t *hooks.Table) string {
 // facts is what seccomp_suggest (c/suggest.c) needs to write lists
 // without Go: "syscall TAB name TAB number" for every native syscall,
 // "family TAB member member ..." for each family (native members only),
-// and "untrapped TAB name" for what learning cannot see.
+// "untrapped TAB name" for what learning cannot see, and "floor TAB name"
+// for what a backend needs on rare paths a workload may not take (see
+// hooks.ClientFloor).
 func facts(t *hooks.Table) string {
 	var b strings.Builder
 	for _, name := range t.NativeNames() {
@@ -149,6 +151,11 @@ func facts(t *hooks.Table) string {
 	for _, name := range hooks.Untrapped {
 		if _, ok := t.Number(name); ok {
 			fmt.Fprintf(&b, "untrapped\t%s\n", name)
+		}
+	}
+	for _, name := range hooks.ClientFloor {
+		if _, ok := t.Number(name); ok {
+			fmt.Fprintf(&b, "floor\t%s\n", name)
 		}
 	}
 	return b.String()

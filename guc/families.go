@@ -120,11 +120,12 @@ func cohere(p *Policy, r Resolver) {
 	clone, setting := p.Default, p.DefaultSetting
 	if rule, ok := p.Rules[c]; ok {
 		clone = rule.Action
-		if clone >= Error {
+		if clone == Error || clone == Kill {
 			setting = rule.Setting // else the default is what denies clone3
 		}
 	}
-	if clone >= Error || p.Default >= Error {
+	// A learning default denies nothing.
+	if clone == Error || clone == Kill || p.Default == Error || p.Default == Kill {
 		p.Rules[c3] = Rule{Action: Error, Errno: syscall.ENOSYS, Setting: setting,
 			Name: "clone3", ImpliedBy: "clone", Rank: RankExplicit}
 	}

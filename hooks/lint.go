@@ -84,7 +84,7 @@ func levelIssues(context string, p *guc.Policy, r guc.Resolver) []Issue {
 				sort.Strings(missed)
 				text := fmt.Sprintf("%s is allowed, but not %s, which the default %s.",
 					rule.Name, strings.Join(missed, ", "), verb(p.Default))
-				if p.Default >= guc.Error {
+				if p.Default == guc.Error || p.Default == guc.Kill {
 					text += " Programs that use the other entry point fail."
 				}
 				out = append(out, Issue{context, rule.Setting, rule.Name, text})

@@ -33,14 +33,15 @@ const (
 
 // Untrapped are syscalls that never trap: glibc makes them with every
 // signal blocked (creating threads and processes, starting and ending a
-// thread, the child of posix_spawn before it executes), where a trap would
+// thread, the child of posix_spawn before it executes, and its parent
+// unmapping the child's stack), where a trap would
 // kill instead of returning an errno, or they change the signal state or
 // the program the handler would return to. An error decision is a plain
 // errno for them, and a learning level allows them without recording.
 var Untrapped = []string{
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack", "restart_syscall",
 	"clone", "clone3", "vfork", "fork", "execve", "execveat",
-	"set_robust_list", "rseq", "exit", "exit_group", "madvise",
+	"set_robust_list", "rseq", "exit", "exit_group", "madvise", "munmap",
 	"dup2", "dup3", "close", "close_range",
 }
 

@@ -36,7 +36,7 @@ regress_suite() {
 	if ! as_server_user "$pg_regress" --bindir="$bindir" \
 		--inputdir="$tests" --outputdir="$out" \
 		--temp-instance="$out/tmp_check" --temp-config="$tests/pgseccomp.conf" \
-		pgseccomp; then
+		pgseccomp export; then
 		cat "$out/regression.diffs" 2>/dev/null || true
 		return 1
 	fi

@@ -1,0 +1,730 @@
+package hooks_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+	"github.com/pgseccomp/pgseccomp/hooks"
+)
+
+// Values from linux/seccomp.h, and the trap data of hooks/trap.go.
+const (
+	retTrap = 0x00030000
+
+	trapGlobal       = 1 << 12
+	trapSession      = 2 << 12
+	trapClient       = 3 << 12
+	trapLearnGlobal  = 1 << 14
+	trapLearnSession = 1 << 15
+)
+
+// Code ranges of the tests: two stretches, one of them in high memory as
+// libc is mapped on x86_64, so that both words of the pointer matter.
+var (
+	libcLo = uint64(0x7f3a_1000_0000)
+	libcHi = uint64(0x7f3a_1018_0000)
+	vdsoLo = uint64(0x7ffd_0000_1000)
+	vdsoHi = uint64(0x7ffd_0000_3000)
+
+	testRanges = []hooks.Range{{Lo: libcLo, Hi: libcHi}, {Lo: vdsoLo, Hi: vdsoHi}}
+
+	// Instruction pointers inside and outside the ranges.
+	ipsInside  = []uint64{libcLo, libcLo + 0x1234, libcHi - 1, vdsoLo, vdsoHi - 1}
+	ipsOutside = []uint64{
+		0x5555_5555_4000,   // the executable
+		libcLo - 1, libcHi, // just outside the first range
+		vdsoLo - 1, vdsoHi, // just outside the second
+		libcLo & 0xffffffff,   // the low word of the first range, another high word
+		libcLo + (1 << 32),    // the same low word, the next 4 GB
+		(vdsoLo + 0x10) >> 32, // a high word that is the low word of a range
+		0,
+	}
+)
+
+// runAt evaluates the program loaded in v for syscall nr of architecture
+// arch made at instruction pointer ip, and returns the seccomp return
+// value. It is run of bpf_test.go with the pointer as an argument.
+func (v *vm) runAt(t *testing.T, nr int32, arch uint32, ip uint64) uint32 {
+	t.Helper()
+	data := make([]byte, seccompDataSize)
+	binary.LittleEndian.PutUint32(data[0:], uint32(nr))
+	binary.LittleEndian.PutUint32(data[4:], arch)
+	binary.LittleEndian.PutUint64(data[8:], ip)
+	for i := 0; i < 6; i++ {
+		binary.LittleEndian.PutUint64(data[16+8*i:], uint64(i+1))
+	}
+	// Reverse each word: see load.
+	for i := 0; i < len(data); i += 4 {
+		w := binary.NativeEndian.Uint32(data[i:])
+		binary.BigEndian.PutUint32(data[i:], w)
+	}
+	ret, err := v.Run(data)
+	if err != nil {
+		t.Fatalf("running the filter for syscall %d at %#x: %v\n%s", nr, ip, err, dump(v.insns))
+	}
+	return uint32(ret)
+}
+
+func compileTrap(t *testing.T, f *hooks.Filter, trap *hooks.Trap) *vm {
+	t.Helper()
+	prog, err := f.BPFWith(trap)
+	if err != nil {
+		t.Fatalf("BPFWith: %v", err)
+	}
+	if n := len(prog) / 8; n > hooks.MaxInstructions {
+		t.Fatalf("BPFWith returned %d instructions", n)
+	}
+	return load(t, prog)
+}
+
+// dec is a decision of a rule (named) or, with named false, a default.
+func dec(a guc.Action, src string, errno syscall.Errno) hooks.Decision {
+	return hooks.Decision{Action: a, Source: src, Errno: errno, Named: true}
+}
+
+func errnoRet(e syscall.Errno) uint32 { return retErrno | uint32(e) }
+
+// probe is one syscall and what the program must return for it, inside
+// the code ranges and outside.
+type probe struct {
+	name            string
+	inside, outside uint32
+}
+
+func checkProbes(t *testing.T, v *vm, arch uint32, probes []probe) {
+	t.Helper()
+	for _, p := range probes {
+		n := nr(t, p.name)
+		for _, ip := range ipsInside {
+			if got := v.runAt(t, n, arch, ip); got != p.inside {
+				t.Errorf("%s at %#x (inside): filter returned %#x, want %#x", p.name, ip, got, p.inside)
+			}
+		}
+		for _, ip := range ipsOutside {
+			if got := v.runAt(t, n, arch, ip); got != p.outside {
+				t.Errorf("%s at %#x (outside): filter returned %#x, want %#x", p.name, ip, got, p.outside)
+			}
+		}
+	}
+}
+
+// TestTrapDecisions: one filter, compiled with traps, returns for each
+// syscall TRAP with the data (errno, level, learn bits) inside the code
+// ranges and the errno (or allow, for learning) outside.
+func TestTrapDecisions(t *testing.T) {
+	arch := nativeArch(t)
+	type rule struct {
+		name  string
+		d     hooks.Decision
+		probe probe
+	}
+	tests := []struct {
+		name  string
+		def   hooks.Decision
+		below *hooks.Filter
+		rules []rule
+		// unnamed probes the default with a syscall no rule names.
+		unnamed probe
+	}{
+		{
+			name: "global error rules, allow default",
+			def:  hooks.Decision{Action: guc.Allow, Source: hooks.SourceGlobal},
+			rules: []rule{
+				{"getcwd", dec(guc.Error, hooks.SourceGlobal, 0), probe{"getcwd", retTrap | trapGlobal | uint32(unix.EACCES), errnoRet(unix.EACCES)}},
+				{"sethostname", dec(guc.Error, hooks.SourceGlobal, unix.EPERM), probe{"sethostname", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)}},
+				{"mount", dec(guc.Error, hooks.SourceGlobal, unix.ENOSYS), probe{"mount", retTrap | trapGlobal | uint32(unix.ENOSYS), errnoRet(unix.ENOSYS)}},
+				{"ptrace", dec(guc.Kill, hooks.SourceGlobal, 0), probe{"ptrace", retKillProcess, retKillProcess}},
+				{"write", dec(guc.Log, hooks.SourceGlobal, 0), probe{"write", retLog, retLog}},
+				{"read", dec(guc.Allow, hooks.SourceSelf, 0), probe{"read", retAllow, retAllow}},
+			},
+			unnamed: probe{"getppid", retAllow, retAllow},
+		},
+		{
+			name: "session error default",
+			def:  hooks.Decision{Action: guc.Error, Source: hooks.SourceSession},
+			rules: []rule{
+				{"read", dec(guc.Allow, hooks.SourceSession, 0), probe{"read", retAllow, retAllow}},
+				{"getcwd", dec(guc.Error, hooks.SourceSession, unix.ENOENT), probe{"getcwd", retTrap | trapSession | uint32(unix.ENOENT), errnoRet(unix.ENOENT)}},
+				{"openat", dec(guc.Log, hooks.SourceSession, 0), probe{"openat", retLog, retLog}},
+			},
+			unnamed: probe{"getppid", retTrap | trapSession | uint32(unix.EACCES), errnoRet(unix.EACCES)},
+		},
+		{
+			name:  "client error rules on a global filter",
+			def:   hooks.Decision{Action: guc.Allow, Source: hooks.SourceClient},
+			below: filter(guc.Allow, hooks.SourceGlobal, nil),
+			rules: []rule{
+				{"getppid", dec(guc.Error, hooks.SourceClient, 0), probe{"getppid", retTrap | trapClient | uint32(unix.EACCES), errnoRet(unix.EACCES)}},
+				{"uname", dec(guc.Error, hooks.SourceClient, unix.EPERM), probe{"uname", retTrap | trapClient | uint32(unix.EPERM), errnoRet(unix.EPERM)}},
+				// The floor's allows (source pgseccomp) stay allows.
+				{"write", dec(guc.Allow, hooks.SourceFloor, 0), probe{"write", retAllow, retAllow}},
+			},
+			unnamed: probe{"getcwd", retAllow, retAllow},
+		},
+		{
+			name: "untrapped syscalls are plain errno under an error default",
+			def:  hooks.Decision{Action: guc.Error, Source: hooks.SourceSession},
+			rules: []rule{
+				{"clone3", dec(guc.Error, hooks.SourceSession, unix.ENOSYS), probe{"clone3", errnoRet(unix.ENOSYS), errnoRet(unix.ENOSYS)}},
+				{"clone", dec(guc.Error, hooks.SourceSession, 0), probe{"clone", errnoRet(unix.EACCES), errnoRet(unix.EACCES)}},
+				{"read", dec(guc.Allow, hooks.SourceSession, 0), probe{"read", retAllow, retAllow}},
+			},
+			unnamed: probe{"getppid", retTrap | trapSession | uint32(unix.EACCES), errnoRet(unix.EACCES)},
+		},
+		{
+			name: "global learn default",
+			def:  hooks.Decision{Action: guc.Learn, Source: hooks.SourceGlobal},
+			rules: []rule{
+				{"read", dec(guc.Allow, hooks.SourceGlobal, 0), probe{"read", retAllow, retAllow}},
+				{"sethostname", dec(guc.Error, hooks.SourceGlobal, unix.EPERM), probe{"sethostname", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)}},
+				{"ptrace", dec(guc.Kill, hooks.SourceGlobal, 0), probe{"ptrace", retKillProcess, retKillProcess}},
+				{"write", dec(guc.Log, hooks.SourceGlobal, 0), probe{"write", retLog, retLog}},
+			},
+			unnamed: probe{"getcwd", retTrap | trapGlobal | trapLearnGlobal, retAllow},
+		},
+		{
+			name: "session learn default, no filter below",
+			def:  hooks.Decision{Action: guc.Learn, Source: hooks.SourceSession},
+			rules: []rule{
+				{"read", dec(guc.Allow, hooks.SourceSession, 0), probe{"read", retAllow, retAllow}},
+				{"getppid", dec(guc.Error, hooks.SourceSession, 0), probe{"getppid", retTrap | trapSession | uint32(unix.EACCES), errnoRet(unix.EACCES)}},
+			},
+			unnamed: probe{"getcwd", retTrap | trapSession | trapLearnSession, retAllow},
+		},
+		{
+			name: "session learn on a global filter that denies",
+			def:  hooks.Decision{Action: guc.Learn, Source: hooks.SourceSession},
+			below: &hooks.Filter{
+				Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceGlobal},
+				Rules: map[int32]hooks.Decision{
+					nr(t, "sethostname"): dec(guc.Error, hooks.SourceGlobal, unix.EPERM),
+					nr(t, "getcwd"):      dec(guc.Error, hooks.SourceGlobal, 0),
+					nr(t, "ptrace"):      dec(guc.Kill, hooks.SourceGlobal, 0),
+					nr(t, "clone3"):      dec(guc.Error, hooks.SourceGlobal, unix.ENOSYS),
+				},
+			},
+			rules: []rule{
+				{"read", dec(guc.Allow, hooks.SourceSession, 0), probe{"read", retAllow, retAllow}},
+			},
+			// What the global filter denies keeps its trap, level and errno:
+			// the session filter does not learn it.
+			unnamed: probe{"sethostname", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)},
+		},
+		{
+			name: "session learn on a global filter that learns",
+			def:  hooks.Decision{Action: guc.Learn, Source: hooks.SourceSession},
+			below: &hooks.Filter{
+				Default: hooks.Decision{Action: guc.Learn, Source: hooks.SourceGlobal},
+				Rules: map[int32]hooks.Decision{
+					nr(t, "read"):   dec(guc.Allow, hooks.SourceGlobal, 0),
+					nr(t, "getcwd"): dec(guc.Error, hooks.SourceGlobal, unix.ENOENT),
+				},
+			},
+			rules: []rule{
+				{"write", dec(guc.Allow, hooks.SourceSession, 0), probe{"write", retAllow, retAllow}},
+			},
+			unnamed: probe{"getppid", retTrap | trapSession | trapLearnSession | trapLearnGlobal, retAllow},
+		},
+		{
+			name: "session learn on a global filter whose default denies",
+			def:  hooks.Decision{Action: guc.Learn, Source: hooks.SourceSession},
+			below: &hooks.Filter{
+				Default: hooks.Decision{Action: guc.Error, Source: hooks.SourceGlobal, Errno: unix.EPERM},
+				Rules: map[int32]hooks.Decision{
+					nr(t, "read"):    dec(guc.Allow, hooks.SourceGlobal, 0),
+					nr(t, "getppid"): dec(guc.Allow, hooks.SourceGlobal, 0),
+				},
+			},
+			rules: []rule{
+				{"write", dec(guc.Allow, hooks.SourceSession, 0), probe{"write", retAllow, retAllow}},
+			},
+			unnamed: probe{"getcwd", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &hooks.Filter{Default: tt.def, Rules: map[int32]hooks.Decision{}}
+			probes := []probe{tt.unnamed}
+			for _, r := range tt.rules {
+				f.Rules[nr(t, r.name)] = r.d
+				probes = append(probes, r.probe)
+			}
+			trap := hooks.NewTrap(testRanges, native).On(tt.below)
+			checkProbes(t, compileTrap(t, f, trap), arch, probes)
+		})
+	}
+}
+
+// TestTrapStackedOnGlobal: the stack a session gets, built from settings:
+// a session filter that learns, on a global filter that denies a syscall
+// or learns.
+func TestTrapStackedOnGlobal(t *testing.T) {
+	arch := nativeArch(t)
+	tests := []struct {
+		name      string
+		global    guc.Level
+		session   guc.Level
+		probes    []probe
+		globalOut []probe // the global program's own returns
+	}{
+		{
+			name:    "global denies sethostname, session learns",
+			global:  globalLevel("allow", "", "", "sethostname:EPERM", ""),
+			session: sessionLevel("learn", "read", "", "", ""),
+			probes: []probe{
+				{"sethostname", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)},
+				{"getcwd", retTrap | trapSession | trapLearnSession, retAllow},
+				{"read", retAllow, retAllow},
+			},
+			globalOut: []probe{
+				{"sethostname", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)},
+				{"getcwd", retAllow, retAllow},
+			},
+		},
+		{
+			name:    "global learns, session learns",
+			global:  globalLevel("learn", "read,write", "", "sethostname", ""),
+			session: sessionLevel("learn", "getppid", "", "", ""),
+			probes: []probe{
+				{"getcwd", retTrap | trapSession | trapLearnSession | trapLearnGlobal, retAllow},
+				// The session allows getppid; the global filter alone learns it.
+				{"getppid", retAllow, retAllow},
+				{"sethostname", retTrap | trapGlobal | uint32(unix.EACCES), errnoRet(unix.EACCES)},
+			},
+			globalOut: []probe{
+				{"getcwd", retTrap | trapGlobal | trapLearnGlobal, retAllow},
+				{"getppid", retTrap | trapGlobal | trapLearnGlobal, retAllow},
+				{"read", retAllow, retAllow},
+				{"clone", retAllow, retAllow},
+			},
+		},
+		{
+			name:    "global allows, session denies getcwd",
+			global:  globalLevel("allow", "", "", "sethostname:EPERM", ""),
+			session: sessionLevel("allow", "", "", "getcwd", ""),
+			probes: []probe{
+				{"getcwd", retTrap | trapSession | uint32(unix.EACCES), errnoRet(unix.EACCES)},
+				{"getppid", retAllow, retAllow},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := hooks.BuildGlobal(tt.global, native, hooks.SelfNeeds)
+			if err != nil {
+				t.Fatalf("BuildGlobal: %v", err)
+			}
+			s, err := hooks.BuildSession(g, guc.Target{Global: tt.global, Session: tt.session}, native)
+			if err != nil {
+				t.Fatalf("BuildSession: %v", err)
+			}
+			if s.Filter == nil {
+				t.Fatalf("no session filter")
+			}
+			trap := hooks.NewTrap(testRanges, native)
+			v := compileTrap(t, s.Filter, trap.On(g.Filter))
+			checkProbes(t, v, arch, tt.probes)
+			checkProbes(t, compileTrap(t, g.Filter, trap), arch, tt.globalOut)
+			// Whatever the session level decides for what glibc makes with
+			// every signal blocked (a learning default gives clone3 ENOSYS,
+			// as a denying one does), it never traps there.
+			for _, name := range []string{"clone", "clone3", "execve", "close"} {
+				in := v.runAt(t, nr(t, name), arch, libcLo)
+				out := v.runAt(t, nr(t, name), arch, 0x5555_5555_4000)
+				if in&0xffff0000 == retTrap || in != out {
+					t.Errorf("%s: filter returned %#x inside, %#x outside; want the same, and no trap", name, in, out)
+				}
+			}
+		})
+	}
+}
+
+// TestTrapUntrapped: every syscall of Untrapped this architecture has is a
+// plain errno under an error default, and allowed unrecorded under a
+// learning default, from inside the code ranges too.
+func TestTrapUntrapped(t *testing.T) {
+	arch := nativeArch(t)
+	tests := []struct {
+		name string
+		def  hooks.Decision
+		want uint32
+	}{
+		{"error default", hooks.Decision{Action: guc.Error, Source: hooks.SourceSession}, errnoRet(unix.EACCES)},
+		{"error default with EPERM", hooks.Decision{Action: guc.Error, Source: hooks.SourceGlobal, Errno: unix.EPERM}, errnoRet(unix.EPERM)},
+		{"learn default", hooks.Decision{Action: guc.Learn, Source: hooks.SourceSession}, retAllow},
+		{"global learn default", hooks.Decision{Action: guc.Learn, Source: hooks.SourceGlobal}, retAllow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := compileTrap(t, &hooks.Filter{Default: tt.def}, hooks.NewTrap(testRanges, native))
+			seen := 0
+			for _, name := range hooks.Untrapped {
+				n, ok := native.Number(name)
+				if !ok {
+					continue
+				}
+				seen++
+				for _, ip := range append(append([]uint64{}, ipsInside...), ipsOutside...) {
+					if got := v.runAt(t, n, arch, ip); got != tt.want {
+						t.Errorf("%s at %#x: filter returned %#x, want %#x", name, ip, got, tt.want)
+					}
+				}
+			}
+			if seen < 10 {
+				t.Errorf("only %d untrapped syscalls exist here", seen)
+			}
+			// And the control: a trapped syscall does trap.
+			if got := v.runAt(t, nr(t, "getcwd"), arch, libcLo); got&0xffff0000 != retTrap {
+				t.Errorf("getcwd inside: filter returned %#x, want a trap", got)
+			}
+		})
+	}
+	for _, name := range []string{"clone", "clone3", "execve", "close", "rt_sigreturn", "exit_group"} {
+		found := false
+		for _, u := range hooks.Untrapped {
+			found = found || u == name
+		}
+		if !found {
+			t.Errorf("%s is not in Untrapped", name)
+		}
+	}
+}
+
+// TestTrapForeignArchitecture: traps change nothing for other ABIs.
+func TestTrapForeignArchitecture(t *testing.T) {
+	arch := nativeArch(t)
+	f := &hooks.Filter{Default: hooks.Decision{Action: guc.Learn, Source: hooks.SourceGlobal},
+		Rules: map[int32]hooks.Decision{nr(t, "getcwd"): dec(guc.Error, hooks.SourceGlobal, 0)}}
+	v := compileTrap(t, f, hooks.NewTrap(testRanges, native))
+	for _, foreign := range foreignArches(arch) {
+		for _, n := range []int32{0, 1, nr(t, "getcwd"), 400} {
+			if got := v.runAt(t, n, foreign, libcLo); got != retKillProcess {
+				t.Errorf("arch %#x, syscall %d: filter returned %#x, want KILL_PROCESS", foreign, n, got)
+			}
+		}
+	}
+	if arch == auditArchX86_64 {
+		if got := v.runAt(t, nr(t, "getcwd")|x32SyscallBit, arch, libcLo); got != retKillProcess {
+			t.Errorf("x32 getcwd: filter returned %#x, want KILL_PROCESS", got)
+		}
+	}
+}
+
+// TestTrapRangesAcross4GB: ParseRanges splits ranges at each 4 GB
+// boundary, and the program traps exactly inside the original range.
+func TestTrapRangesAcross4GB(t *testing.T) {
+	arch := nativeArch(t)
+	tests := []struct {
+		name   string
+		in     string
+		want   []hooks.Range
+		inside []uint64
+		out    []uint64
+	}{
+		{
+			name:   "one range below 4 GB",
+			in:     "1000-2000",
+			want:   []hooks.Range{{Lo: 0x1000, Hi: 0x2000}},
+			inside: []uint64{0x1000, 0x1fff},
+			out:    []uint64{0xfff, 0x2000, 0x1_0000_1000},
+		},
+		{
+			name:   "across one boundary",
+			in:     "fffff000-100001000",
+			want:   []hooks.Range{{Lo: 0xfffff000, Hi: 0x1_0000_0000}, {Lo: 0x1_0000_0000, Hi: 0x1_0000_1000}},
+			inside: []uint64{0xfffff000, 0xffffffff, 0x1_0000_0000, 0x1_0000_0fff},
+			out:    []uint64{0xffffefff, 0x1_0000_1000, 0x0, 0xfff, 0x2_ffff_f000, 0x1_ffff_f000},
+		},
+		{
+			name: "across two boundaries",
+			in:   "7f00fffff000-7f0200001000",
+			want: []hooks.Range{
+				{Lo: 0x7f00_ffff_f000, Hi: 0x7f01_0000_0000},
+				{Lo: 0x7f01_0000_0000, Hi: 0x7f02_0000_0000},
+				{Lo: 0x7f02_0000_0000, Hi: 0x7f02_0000_1000},
+			},
+			inside: []uint64{0x7f00_ffff_f000, 0x7f01_0000_0000, 0x7f01_8000_0000, 0x7f01_ffff_ffff, 0x7f02_0000_0fff},
+			out:    []uint64{0x7f00_ffff_efff, 0x7f02_0000_1000, 0x7f00_0000_0000, 0x7f03_0000_0000, 0xffff_f000},
+		},
+		{
+			name:   "ending on a boundary",
+			in:     "7f00fffff000-7f0100000000",
+			want:   []hooks.Range{{Lo: 0x7f00_ffff_f000, Hi: 0x7f01_0000_0000}},
+			inside: []uint64{0x7f00_ffff_f000, 0x7f00_ffff_ffff},
+			out:    []uint64{0x7f01_0000_0000, 0x7f00_ffff_efff},
+		},
+		{
+			name:   "top of the address space",
+			in:     "fffffffffffff000-ffffffffffffffff",
+			want:   []hooks.Range{{Lo: 0xffff_ffff_ffff_f000, Hi: 0xffff_ffff_ffff_ffff}},
+			inside: []uint64{0xffff_ffff_ffff_f000, 0xffff_ffff_ffff_fffe},
+			out:    []uint64{0xffff_ffff_ffff_ffff, 0xffff_ffff_ffff_efff, 0xffff_f000},
+		},
+		{
+			name:   "several items, blanks and upper case",
+			in:     " 7F3A10000000-7F3A10180000 , ,7ffd00001000-7ffd00003000,",
+			want:   testRanges,
+			inside: ipsInside,
+			out:    ipsOutside,
+		},
+		{
+			name: "empty",
+			in:   "",
+			want: nil,
+			out:  []uint64{0x1000, libcLo},
+		},
+	}
+	f := &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceGlobal},
+		Rules: map[int32]hooks.Decision{nr(t, "getcwd"): dec(guc.Error, hooks.SourceGlobal, 0)}}
+	getcwd := nr(t, "getcwd")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := hooks.ParseRanges(tt.in)
+			if err != nil {
+				t.Fatalf("ParseRanges(%q): %v", tt.in, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("ParseRanges(%q) = %#x, want %#x", tt.in, got, tt.want)
+			}
+			for _, r := range got {
+				if r.Lo>>32 != (r.Hi-1)>>32 {
+					t.Errorf("range %#x-%#x crosses a 4 GB boundary", r.Lo, r.Hi)
+				}
+			}
+			v := compileTrap(t, f, hooks.NewTrap(got, native))
+			for _, ip := range tt.inside {
+				if r := v.runAt(t, getcwd, arch, ip); r != retTrap|trapGlobal|uint32(unix.EACCES) {
+					t.Errorf("getcwd at %#x (inside): filter returned %#x, want TRAP", ip, r)
+				}
+			}
+			for _, ip := range tt.out {
+				if r := v.runAt(t, getcwd, arch, ip); r != errnoRet(unix.EACCES) {
+					t.Errorf("getcwd at %#x (outside): filter returned %#x, want ERRNO(EACCES)", ip, r)
+				}
+			}
+		})
+	}
+}
+
+// TestTrapRangesMalformed: what ParseRanges refuses.
+func TestTrapRangesMalformed(t *testing.T) {
+	var sixteen, seventeen []string
+	for i := 0; i < 17; i++ {
+		item := fmt.Sprintf("%x-%x", 0x10000*(i+1), 0x10000*(i+1)+0x1000)
+		if i < 16 {
+			sixteen = append(sixteen, item)
+		}
+		seventeen = append(seventeen, item)
+	}
+	tests := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"no dash", "1000", false},
+		{"not hexadecimal", "1000-20g0", false},
+		{"words", "libc-vdso", false},
+		{"empty low end", "-2000", false},
+		{"empty high end", "1000-", false},
+		{"three ends", "1000-2000-3000", false},
+		{"empty range", "1000-1000", false},
+		{"reversed range", "2000-1000", false},
+		{"0x prefix", "0x1000-0x2000", false},
+		{"negative", "-1000-2000", false},
+		{"too large", "1000-10000000000000000", false},
+		{"a bad item after a good one", "1000-2000,3000", false},
+		{"sixteen ranges", strings.Join(sixteen, ","), true},
+		{"seventeen ranges", strings.Join(seventeen, ","), false},
+		{"too many pieces after splitting", "fffff000-1000000001000", false},
+		{"only separators", " , ,", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := hooks.ParseRanges(tt.in)
+			if tt.ok && err != nil {
+				t.Errorf("ParseRanges(%q): %v, want no error", tt.in, err)
+			}
+			if !tt.ok && err == nil {
+				t.Errorf("ParseRanges(%q) = %#x, want an error", tt.in, got)
+			}
+		})
+	}
+}
+
+// TestTrapNoRanges: without code ranges, BPFWith builds exactly what BPF()
+// builds, whatever the trap's filter below.
+func TestTrapNoRanges(t *testing.T) {
+	nativeArch(t)
+	global := &hooks.Filter{Default: hooks.Decision{Action: guc.Learn, Source: hooks.SourceGlobal},
+		Rules: map[int32]hooks.Decision{nr(t, "sethostname"): dec(guc.Error, hooks.SourceGlobal, unix.EPERM)}}
+	filters := []struct {
+		name string
+		f    *hooks.Filter
+	}{
+		{"allow default with errors", &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceGlobal},
+			Rules: map[int32]hooks.Decision{
+				nr(t, "getcwd"): dec(guc.Error, hooks.SourceGlobal, 0),
+				nr(t, "uname"):  dec(guc.Error, hooks.SourceGlobal, unix.EPERM),
+				nr(t, "ptrace"): dec(guc.Kill, hooks.SourceGlobal, 0),
+				nr(t, "clone3"): dec(guc.Error, hooks.SourceGlobal, unix.ENOSYS),
+			}}},
+		{"error default", &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: hooks.SourceSession},
+			Rules: map[int32]hooks.Decision{nr(t, "read"): dec(guc.Allow, hooks.SourceSession, 0)}}},
+		{"learn default", &hooks.Filter{Default: hooks.Decision{Action: guc.Learn, Source: hooks.SourceSession},
+			Rules: map[int32]hooks.Decision{
+				nr(t, "read"):   dec(guc.Allow, hooks.SourceSession, 0),
+				nr(t, "getcwd"): dec(guc.Error, hooks.SourceSession, 0),
+			}}},
+		{"no rules", &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceGlobal}}},
+	}
+	empty, err := hooks.ParseRanges("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	traps := []struct {
+		name string
+		trap *hooks.Trap
+	}{
+		{"nil trap", nil},
+		{"nil ranges", hooks.NewTrap(nil, native)},
+		{"empty ranges", hooks.NewTrap([]hooks.Range{}, native)},
+		{"ParseRanges of empty", hooks.NewTrap(empty, native)},
+		{"nil ranges on a learning global", hooks.NewTrap(nil, native).On(global)},
+	}
+	for _, ft := range filters {
+		want, err := ft.f.BPF()
+		if err != nil {
+			t.Fatalf("%s: BPF(): %v", ft.name, err)
+		}
+		for _, tt := range traps {
+			t.Run(ft.name+"/"+tt.name, func(t *testing.T) {
+				got, err := ft.f.BPFWith(tt.trap)
+				if err != nil {
+					t.Fatalf("BPFWith: %v", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("BPFWith without ranges differs from BPF():\n%s\nwant\n%s", dump(load(t, got).insns), dump(load(t, want).insns))
+				}
+			})
+		}
+	}
+	// And BPF() has no trap and no TRACE: learning is allow there.
+	for _, ft := range filters {
+		prog, _ := ft.f.BPF()
+		for i := 0; i+8 <= len(prog); i += 8 {
+			op := binary.NativeEndian.Uint16(prog[i:])
+			k := binary.NativeEndian.Uint32(prog[i+4:])
+			if op == 0x06 && (k&0xffff0000 == retTrap || k&0xffff0000 == 0x7ff00000) {
+				t.Errorf("%s: BPF() returns %#x at instruction %d", ft.name, k, i/8)
+			}
+		}
+	}
+}
+
+// TestTrapNoTraceLeft: a program with traps returns no SECCOMP_RET_TRACE,
+// which libseccomp emitted and patchTraps must have rewritten everywhere,
+// and every jump stays inside the program.
+func TestTrapNoTraceLeft(t *testing.T) {
+	nativeArch(t)
+	f := &hooks.Filter{Default: hooks.Decision{Action: guc.Learn, Source: hooks.SourceSession}, Rules: map[int32]hooks.Decision{}}
+	errnos := []syscall.Errno{unix.EACCES, unix.EPERM, unix.ENOENT, unix.ENOSYS, unix.EIO}
+	for i, name := range native.NativeNames() {
+		switch i % 4 {
+		case 0:
+			f.Rules[nr(t, name)] = dec(guc.Error, hooks.SourceSession, errnos[i%len(errnos)])
+		case 1:
+			f.Rules[nr(t, name)] = dec(guc.Allow, hooks.SourceSession, 0)
+		}
+	}
+	ranges, err := hooks.ParseRanges("7f0000000000-7f0000100000,7f00fffff000-7f0100001000,7ffd00001000-7ffd00003000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	below := &hooks.Filter{Default: hooks.Decision{Action: guc.Learn, Source: hooks.SourceGlobal}}
+	prog, err := f.BPFWith(hooks.NewTrap(ranges, native).On(below))
+	if err != nil {
+		t.Fatalf("BPFWith: %v", err)
+	}
+	v := load(t, prog) // bpf.NewVM checks every jump target
+	for i := 0; i+8 <= len(prog); i += 8 {
+		op := binary.NativeEndian.Uint16(prog[i:])
+		k := binary.NativeEndian.Uint32(prog[i+4:])
+		if op == 0x06 && k&0xffff0000 == 0x7ff00000 {
+			t.Errorf("instruction %d still returns TRACE %#x", i/8, k)
+		}
+	}
+	arch := nativeArch(t)
+	for i, name := range native.NativeNames() {
+		n := nr(t, name)
+		d := f.Decide(n)
+		untrapped := false
+		for _, u := range hooks.Untrapped {
+			untrapped = untrapped || u == name
+		}
+		var in, out uint32
+		switch {
+		case d.Action == guc.Allow:
+			in, out = retAllow, retAllow
+		case d.Action == guc.Error && untrapped:
+			in, out = errnoRet(d.Errno), errnoRet(d.Errno)
+		case d.Action == guc.Error:
+			in, out = retTrap|trapSession|uint32(d.Errno), errnoRet(d.Errno)
+		case untrapped:
+			in, out = retAllow, retAllow
+		default:
+			in, out = retTrap|trapSession|trapLearnSession|trapLearnGlobal, retAllow
+		}
+		if got := v.runAt(t, n, arch, 0x7f01_0000_0800); got != in {
+			t.Errorf("%s (%d, rule %d) inside: %#x, want %#x", name, n, i%4, got, in)
+		}
+		if got := v.runAt(t, n, arch, 0x7f01_0000_1800); got != out {
+			t.Errorf("%s (%d) outside: %#x, want %#x", name, n, got, out)
+		}
+	}
+}
+
+// TestTrapCompileRequest: the C layer's request carries the ranges; the
+// global program and a session target's program trap, and a malformed
+// range is the request's error.
+func TestTrapCompileRequest(t *testing.T) {
+	arch := nativeArch(t)
+	req := &guc.Request{
+		Start:  true,
+		Trap:   fmt.Sprintf("%x-%x,%x-%x", libcLo, libcHi, vdsoLo, vdsoHi),
+		Global: globalLevel("allow", "", "", "sethostname:EPERM", ""),
+		Targets: []guc.Target{{
+			Session:   sessionLevel("allow", "", "", "getcwd", ""),
+			Overrides: map[guc.Field]string{},
+		}},
+	}
+	req.Targets[0].Global = req.Global
+	res := hooks.Compile(req, native)
+	if res.Err != nil {
+		t.Fatalf("Compile: %v", res.Err)
+	}
+	checkProbes(t, load(t, res.GlobalBPF), arch, []probe{
+		{"sethostname", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)},
+		{"getcwd", retAllow, retAllow},
+	})
+	if len(res.Targets) != 1 || res.Targets[0].Err != nil || res.Targets[0].BPF == nil {
+		t.Fatalf("targets %+v, want one with a program", res.Targets)
+	}
+	checkProbes(t, load(t, res.Targets[0].BPF), arch, []probe{
+		{"getcwd", retTrap | trapSession | uint32(unix.EACCES), errnoRet(unix.EACCES)},
+		{"getppid", retAllow, retAllow},
+	})
+
+	bad := *req
+	bad.Trap = "2000-1000"
+	if res := hooks.Compile(&bad, native); res.Err == nil || !strings.Contains(res.Err.Error(), "2000-1000") {
+		t.Errorf("Compile with a malformed range: error %v, want one naming the range", res.Err)
+	}
+}
