@@ -40,7 +40,7 @@ my @bad = (
 	[
 		'unknown global default action',
 		"pgseccomp.global_syscall_default = 'erorr'",
-		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_default": "erorr"\n.*HINT:  Available values: allow, log, error, kill\./
+		qr/FATAL:  invalid value for parameter "pgseccomp.global_syscall_default": "erorr"\n.*HINT:  Available values: allow, log, error, kill, learn\./
 	],
 	[
 		'unknown session default action',

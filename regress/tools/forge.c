@@ -41,13 +41,14 @@ PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(forge);
 
-/* As the design describes it: 16 bytes a slot, indexed by MyBackendId. */
+/* As c/parallel.c lays out a slot, indexed by MyBackendId. */
 typedef struct ForgedSlot
 {
 	int32		pid;
 	int32		base_program;
 	int32		nclients;
 	uint32		dsm_handle;
+	char		owner[NAMEDATALEN + 3];	/* for learning only */
 } ForgedSlot;
 
 static ForgedSlot *
