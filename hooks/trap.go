@@ -31,18 +31,22 @@ const (
 	trapErrnoMask    = 0xfff
 )
 
-// Untrapped are syscalls that never trap: glibc makes them with every
-// signal blocked (creating threads and processes, starting and ending a
-// thread, the child of posix_spawn before it executes, and its parent
-// unmapping the child's stack), where a trap would
-// kill instead of returning an errno, or they change the signal state or
-// the program the handler would return to. An error decision is a plain
-// errno for them, and a learning level allows them without recording.
+// Untrapped are syscalls that never trap: glibc 2.36 makes them with every
+// signal blocked, where a trap would kill instead of returning an errno
+// (creating threads and processes; starting and ending a thread; the child
+// of posix_spawn until it executes: its signal resets, file actions and
+// attributes; its parent unmapping the child's stack and, when the child
+// could not execute, reaping it), or they change the signal state or the
+// program the handler would return to. An error decision is a plain errno
+// for them, and a learning level allows them without recording.
 var Untrapped = []string{
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack", "restart_syscall",
 	"clone", "clone3", "vfork", "fork", "execve", "execveat",
 	"set_robust_list", "rseq", "exit", "exit_group", "madvise", "munmap",
-	"dup2", "dup3", "close", "close_range",
+	"wait4", "waitid",
+	"dup2", "dup3", "close", "close_range", "fcntl", "open", "openat", "chdir", "fchdir",
+	"setsid", "setpgid", "sched_setparam", "sched_setscheduler",
+	"getuid", "getgid", "setuid", "setgid",
 }
 
 // Range is a stretch of code, [Lo, Hi), whose syscalls trap.

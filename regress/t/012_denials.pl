@@ -29,12 +29,13 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 session_syscall_error.regress_role = 'getcwd:ENOENT'
 session_syscall_error.regress_noclone = 'clone,clone3'
+session_syscall_error.regress_nowait = 'wait4:EPERM'
 backend_syscall_error.autovacuum_worker = 'getcwd:EIO'
 shared_preload_libraries = 'pgseccomp'
 pgseccomp.enabled = on
 pgseccomp.global_syscall_error = 'sethostname:EPERM'
 pgseccomp.session_syscall_error = 'getcwd'
-pgseccomp.session_roles = 'regress_role, regress_noclone'
+pgseccomp.session_roles = 'regress_role, regress_noclone, regress_nowait'
 pgseccomp.backend_types = 'autovacuum_worker'
 max_worker_processes = 16
 max_parallel_workers_per_gather = 2
@@ -66,6 +67,8 @@ $$;
 CREATE ROLE regress_role LOGIN;
 CREATE ROLE regress_noclone LOGIN;
 GRANT pg_execute_server_program TO regress_noclone;
+CREATE ROLE regress_nowait LOGIN;
+GRANT pg_execute_server_program TO regress_nowait;
 GRANT EXECUTE ON FUNCTION sys(int, text) TO regress_role;
 CREATE TABLE par AS SELECT g FROM generate_series(1, 100) g;
 ANALYZE par;
@@ -269,6 +272,17 @@ is($s->query_safe('SELECT 42'), '42', 'the backend goes on');
 $s->quit;
 is($node->safe_psql('postgres', q{SELECT count(*) FROM seccomp_denials() WHERE syscall IN ('clone', 'clone3')}), 0,
 	'untrapped syscalls are not recorded');
+
+# A program that cannot be executed (its arguments are too long): glibc
+# reaps the child with wait4 while every signal is blocked. Denied there, it
+# must return its errno, not kill the backend and restart the cluster.
+$s = $node->background_psql('postgres', on_error_stop => 0, extra_params => [ '-U', 'regress_nowait' ]);
+$s->query(q{DO $$ BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'true ' || repeat('x', 140000)); END $$});
+like($s->{stderr}, qr/ERROR:  could not execute command/, 'a spawn that fails under a filter denying wait4: an ERROR');
+$s->{stderr} = '';
+is($s->query_safe('SELECT 42'), '42', 'the backend goes on after it');
+$s->quit;
+ok(!$node->log_contains(qr/terminated by signal 31/), 'no backend was killed by SIGSYS');
 
 # In the program: the inherited filters deny getcwd with a plain errno.
 my $script = $node->basedir . '/getcwd.pl';

@@ -24,7 +24,7 @@ $node->start;
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
 CREATE ROLE regress_learner LOGIN;
-GRANT pg_read_all_data, pg_write_all_data TO regress_learner;
+GRANT pg_read_all_data, pg_write_all_data, pg_execute_server_program TO regress_learner;
 });
 
 my $copy = $node->basedir . '/branches.copy';
@@ -77,6 +77,12 @@ is($node->safe_psql('postgres', q{SELECT pg_terminate_backend(pid, 5000) FROM pg
  WHERE query LIKE '%/* sleeper */' AND pid <> pg_backend_pid()}), 't', 'learning: a backend can be terminated');
 $sleeper->finish;
 like($sleep_err, qr/terminating connection due to administrator command/, 'learning: the terminated backend said why');
+# A spawn that fails: glibc reaps the child with every signal blocked.
+($ret, $out, $err) = $node->psql('postgres',
+	q{DO $$ BEGIN EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'true ' || repeat('x', 140000)); END $$},
+	extra_params => [ '-U', 'regress_learner' ]);
+like($err, qr/ERROR:  could not execute command/, 'learning: a spawn that fails is an ERROR');
+unlike(slurp_file($node->logfile), qr/terminated by signal/, 'learning: no process was killed');
 workload('learning');
 
 is($node->safe_psql('postgres', 'SELECT count(*) FROM seccomp_denials()'), '0', 'learning denies nothing');
