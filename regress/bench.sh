@@ -91,6 +91,8 @@ for mode in $modes; do
 	done
 	echo
 done
+sel() { awk -v m="$1" '$1==m {print $3}' "$results" | median; }
+echo "pgbench -S, median against disabled: enabled $(echo "$(sel enabled) $(sel disabled)" | awk '{printf "%.3f", $1/$2}'), learning $(echo "$(sel learning) $(sel disabled)" | awk '{printf "%.3f", $1/$2}')"
 
 # One syscall, timed over a loop of 200,000 in plperlu: getppid allowed,
 # readlink denied by the session filter (so recorded), and getppid again
@@ -137,3 +139,11 @@ echo "set_client_filter: median $(median <"$calls") us over $(wc -l <"$calls") c
 rm -f "$calls"
 grep -E 'pgseccomp (global|compiled)' "$dir/log" | tail -3
 rm -f "$results"
+
+# The connection hook beside seccomp(2) itself, with uprobes (root, perf).
+if [ "$(id -u)" = 0 ] && command -v perf >/dev/null; then
+	as_server_user pg_ctl -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+	regress/hook_timing.sh 200
+else
+	echo "connection hook: run regress/hook_timing.sh as root with perf installed"
+fi
