@@ -132,27 +132,11 @@ func dump(insns []bpf.Instruction) string {
 	return b.String()
 }
 
-// run evaluates the filter for syscall nr of architecture arch and returns
-// the seccomp return value.
+// run evaluates the filter for syscall nr of architecture arch, made from
+// code outside every trapping range, and returns the seccomp return value.
 func (v *vm) run(t *testing.T, nr int32, arch uint32) uint32 {
 	t.Helper()
-	data := make([]byte, seccompDataSize)
-	binary.LittleEndian.PutUint32(data[0:], uint32(nr))
-	binary.LittleEndian.PutUint32(data[4:], arch)
-	binary.LittleEndian.PutUint64(data[8:], 0x7f0000001000) // instruction_pointer
-	for i := 0; i < 6; i++ {
-		binary.LittleEndian.PutUint64(data[16+8*i:], uint64(i+1))
-	}
-	// Reverse each word: see load.
-	for i := 0; i < len(data); i += 4 {
-		w := binary.NativeEndian.Uint32(data[i:])
-		binary.BigEndian.PutUint32(data[i:], w)
-	}
-	ret, err := v.Run(data)
-	if err != nil {
-		t.Fatalf("running the filter for syscall %d: %v\n%s", nr, err, dump(v.insns))
-	}
-	return uint32(ret)
+	return v.runAt(t, nr, arch, 0x7f0000001000)
 }
 
 // action maps a seccomp return value back to the action it enforces.

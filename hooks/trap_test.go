@@ -51,7 +51,7 @@ var (
 
 // runAt evaluates the program loaded in v for syscall nr of architecture
 // arch made at instruction pointer ip, and returns the seccomp return
-// value. It is run of bpf_test.go with the pointer as an argument.
+// value.
 func (v *vm) runAt(t *testing.T, nr int32, arch uint32, ip uint64) uint32 {
 	t.Helper()
 	data := make([]byte, seccompDataSize)

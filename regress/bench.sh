@@ -8,9 +8,10 @@
 #            session filter: the added startup time of a parallel query
 #   rss/private: resident and private memory (kB) of an idle backend
 # for three modes: disabled, enabled, and learning (enabled, with 'learn'
-# as the global and session defaults); then the cost of one syscall that a
-# filter allows, denies (recorded) and learns, and, enabled only, the wall
-# time of one set_client_filter call.
+# as the global and session defaults), and the select ratios against
+# disabled; then the cost of one syscall that a filter allows, denies
+# (recorded or not) and learns; the wall time of one set_client_filter
+# call; and, as root with perf, the connection hook beside seccomp(2).
 # Usage: regress/bench.sh [rounds] [seconds per pgbench run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
