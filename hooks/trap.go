@@ -49,6 +49,10 @@ var Untrapped = []string{
 	"getuid", "getgid", "setuid", "setgid",
 }
 
+// maxRanges bounds the ranges, each of which costs every trap tail five
+// instructions.
+const maxRanges = 16
+
 // Range is a stretch of code, [Lo, Hi), whose syscalls trap.
 type Range struct{ Lo, Hi uint64 }
 
@@ -80,12 +84,12 @@ func ParseRanges(s string) ([]Range, error) {
 			if end == 0 || end > h {
 				end = h
 			}
+			if len(out) == maxRanges {
+				return nil, fmt.Errorf("more than %d code ranges", maxRanges)
+			}
 			out = append(out, Range{l, end})
 			l = end
 		}
-	}
-	if len(out) > 16 {
-		return nil, fmt.Errorf("too many code ranges: %d", len(out))
 	}
 	return out, nil
 }
