@@ -44,5 +44,10 @@ echo "--- the session error list denies readlink to a plain session ..."
 psql -c "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'demo'" || true
 echo "--- ... and the role override allows it to dba"
 psql -U dba -c "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'demo'"
+echo "--- seccomp_denials(): the denial, with who, where and what"
+psql -c "SELECT backend_type, database, role, syscall, errno, source, query FROM seccomp_denials()"
+echo "--- seccomp_export(): the global filter as a systemd unit would enforce it"
+psql -At -c "SELECT seccomp_export('systemd')" | grep -v '^#'
 echo "--- server log"
+sleep 1.5	# the worker logs denials about once a second
 grep pgseccomp "$dir/log"
