@@ -20,6 +20,7 @@
 #include "commands/dbcommands.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "postmaster/bgworker.h"
@@ -27,6 +28,7 @@
 #include "storage/pg_shmem.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
+#include "utils/backend_status.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -151,14 +153,25 @@ current_role(void)
 	return role;
 }
 
+/*
+ * The statement being run, as pg_stat_activity shows it: from this
+ * process's status entry in shared memory, which stays mapped while the
+ * reports are. debug_query_string could point into memory already gone
+ * (pg_cron's worker points it into a DSM segment it detaches), and a fault
+ * here would kill the process.
+ */
 static void
 copy_query(char *buf)
 {
-	const char *q = debug_query_string;
+	volatile PgBackendStatus *be = MyBEEntry;
+	int			n = Min(QUERY_LEN - 1, pgstat_track_activity_query_size);
 
 	buf[0] = '\0';
-	if (q)
-		strlcpy(buf, q, QUERY_LEN);
+	if (be == NULL || be->st_activity_raw == NULL || n <= 0 ||
+		(be->st_state != STATE_RUNNING && be->st_state != STATE_FASTPATH))
+		return;
+	memcpy(buf, be->st_activity_raw, n);
+	buf[n] = '\0';
 }
 
 void
@@ -376,6 +389,21 @@ name_or_null(const char *s, bool *isnull)
 	return s ? DirectFunctionCall1(namein, CStringGetDatum(s)) : (Datum) 0;
 }
 
+/*
+ * A recorded statement, cut at a character boundary (the copy may end in
+ * the middle of one), or "" when its bytes are not valid in the server
+ * encoding (anything may have written them).
+ */
+static char *
+clean_query(char *q)
+{
+	int			len = strlen(q);
+
+	len = pg_mbcliplen(q, len, len);
+	q[len] = '\0';
+	return pg_verifymbstr(q, len, true) ? q : "";
+}
+
 static Datum
 text_or_null(const char *s, bool *isnull)
 {
@@ -414,7 +442,7 @@ pg_get_seccomp_denials(PG_FUNCTION_ARGS)
 		values[6] = Int32GetDatum(d.nr);
 		values[7] = CStringGetTextDatum(errno_text(d.err));
 		values[8] = CStringGetTextDatum(pgseccomp_level_name(d.level));
-		values[9] = text_or_null(d.query, &nulls[9]);
+		values[9] = text_or_null(clean_query(d.query), &nulls[9]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -575,7 +603,7 @@ pg_get_seccomp_learned(PG_FUNCTION_ARGS)
 		values[7] = TimestampTzGetDatum(all[i].first);
 		nulls[8] = all[i].last == 0;
 		values[8] = TimestampTzGetDatum(all[i].last);
-		values[9] = text_or_null(all[i].query, &nulls[9]);
+		values[9] = text_or_null(clean_query(all[i].query), &nulls[9]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -625,6 +653,7 @@ pgseccomp_log_denials(void)
 		Denial		d;
 		const char *role;
 		const char *db;
+		const char *query;
 
 		if (!read_denial(pos, &d))
 			continue;
@@ -638,6 +667,7 @@ pgseccomp_log_denials(void)
 			StartTransactionCommand();
 			in_xact = true;
 		}
+		query = clean_query(d.query);
 		role = OidIsValid(d.roleid) ? GetUserNameFromId(d.roleid, true) : NULL;
 		db = OidIsValid(d.dbid) ? get_database_name(d.dbid) : NULL;
 		ereport(LOG,
@@ -645,7 +675,7 @@ pgseccomp_log_denials(void)
 						syscall_text(d.nr), errno_text(d.err), role ? role : "-", db ? db : "-"),
 				 errdetail("Process %d (%s), %s filter%s%s.", d.pid, d.type,
 						   pgseccomp_level_name(d.level),
-						   d.query[0] ? ", statement: " : "", d.query)));
+						   query[0] ? ", statement: " : "", query)));
 		written++;
 	}
 	if (in_xact)

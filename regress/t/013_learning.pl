@@ -1,7 +1,8 @@
 # Learning: with 'learn' defaults a workload runs as without filters, while
 # every level records what it allowed without naming it; seccomp_suggest()
 # turns that into deny-by-default settings, under which the same workload
-# runs again with no failure and no denial.
+# runs again with no failure and no denial. A real neighbour takes part:
+# pg_cron runs a job in a background worker at each start.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -12,7 +13,9 @@ use IPC::Run;
 my $node = PostgreSQL::Test::Cluster->new('learning');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
+shared_preload_libraries = 'pgseccomp,pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on
 pgseccomp.enabled = on
 pgseccomp.global_syscall_default = 'learn'
 pgseccomp.session_syscall_default = 'learn'
@@ -25,7 +28,24 @@ $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
 CREATE ROLE regress_learner LOGIN;
 GRANT pg_read_all_data, pg_write_all_data, pg_execute_server_program TO regress_learner;
+CREATE EXTENSION pg_cron;
+CREATE TABLE cron_done (at timestamptz);
+SELECT cron.schedule('@reboot', 'INSERT INTO cron_done SELECT now() FROM generate_series(1, 1000)');
 });
+# pg_cron 1.4 runs @reboot jobs when its scheduler starts: restart, and
+# learn from then on (a restart empties what was learned).
+$node->restart;
+
+# Waits for this start's pg_cron job, and returns its status.
+sub cron_job
+{
+	$node->poll_query_until('postgres', q{SELECT count(*) = 1 FROM cron.job_run_details
+ WHERE status IN ('succeeded', 'failed') AND start_time > pg_postmaster_start_time()})
+	  or die 'the pg_cron job did not finish';
+	return $node->safe_psql('postgres', q{SELECT status || ': ' || coalesce(return_message, '')
+ FROM cron.job_run_details WHERE start_time > pg_postmaster_start_time()});
+}
+like(cron_job(), qr/^succeeded: INSERT 0 1000/, 'learning: the pg_cron job succeeds');
 
 my $copy = $node->basedir . '/branches.copy';
 
@@ -97,8 +117,8 @@ is($learned, join("\n",
 	'both learning levels learned sendto, for each role');
 like($node->safe_psql('postgres', q{
 SELECT string_agg(DISTINCT backend_type, ',' ORDER BY backend_type) FROM seccomp_learned()}),
-	qr/autovacuum.*checkpointer.*client backend.*parallel worker.*postmaster/,
-	'learned in every kind of process');
+	qr/autovacuum.*checkpointer.*client backend.*parallel worker.*pg_cron.*postmaster/,
+	'learned in every kind of process, pg_cron\'s workers included');
 is($node->safe_psql('postgres', q{
 SELECT count(*) > 0 FROM seccomp_learned() WHERE query LIKE 'COPY pgbench_branches TO%'}),
 	't', 'learned rows keep a statement that made the syscall');
@@ -120,6 +140,7 @@ $node->append_conf('postgresql.conf', join("\n", @lines) . "\n");
 $node->restart;
 is($node->safe_psql('postgres', q{SELECT filter_action FROM seccomp_filter()
  WHERE syscall = '<default>' AND context = 'session'}), 'session->error', 'the session level now denies by default');
+like(cron_job(), qr/^succeeded: INSERT 0 1000/, 'enforcing: the pg_cron job succeeds');
 workload('enforcing');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM seccomp_denials()}), '0',
 	'the same workload under the suggestion has no denial')
