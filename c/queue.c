@@ -48,6 +48,7 @@ typedef enum SlotState
 typedef struct RequestSlot
 {
 	SlotState	state;
+	uint64		seq;			/* arrival order */
 	pid_t		owner;			/* -1: the owner gave up waiting */
 	bool		ok;				/* the worker could run the helper ... */
 	char		message[512];	/* ... or why not */
@@ -62,6 +63,7 @@ typedef struct PgseccompShared
 	LWLock	   *lock;
 	ConditionVariable cv;		/* a request was finished or a slot freed */
 	Latch	   *worker_latch;
+	uint64		next_seq;
 	RequestSlot slots[PGSECCOMP_REQUEST_SLOTS];
 } PgseccompShared;
 
@@ -242,6 +244,7 @@ queue_and_wait(const StringInfo request, RequestSlot *volatile *held)
 			{
 				slot = *held = s;
 				slot->state = SLOT_PENDING;
+				slot->seq = ++shared->next_seq;
 				slot->owner = MyProcPid;
 				slot->len = request->len;
 				memcpy(slot->request, request->data, request->len);
@@ -346,12 +349,47 @@ pgseccomp_worker_attach(void)
 	LWLockRelease(shared->lock);
 }
 
-/* Take the next pending request, if any. */
+/*
+ * Does a request hold exactly one target section? Only such requests are
+ * compiled together: the answers are matched to them by position.
+ */
 bool
-pgseccomp_next_request(StringInfo request, int *slotno)
+pgseccomp_single_target(const char *request, int len)
 {
+	int			targets = 0;
+	int			pos = 0;
+
+	while (pos < len)
+	{
+		int			flen = strnlen(request + pos, len - pos);
+
+		targets += (flen == 8 && memcmp(request + pos, "[target]", 8) == 0);
+		pos += flen + 1;
+	}
+	return targets == 1 && len > 0 && request[len - 1] == '\0';
+}
+
+static int
+by_arrival(const void *a, const void *b)
+{
+	uint64		x = shared->slots[*(const int *) a].seq;
+	uint64		y = shared->slots[*(const int *) b].seq;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Take every pending request, in the order they arrived, into one batch:
+ * slots[i] is the slot of the i-th, which ends at ends[i] in batch.
+ * Returns how many.
+ */
+int
+pgseccomp_next_requests(StringInfo batch, int *slots, int *ends)
+{
+	int			n = 0;
 	int			i;
 
+	resetStringInfo(batch);
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	for (i = 0; i < PGSECCOMP_REQUEST_SLOTS; i++)
 	{
@@ -362,22 +400,23 @@ pgseccomp_next_request(StringInfo request, int *slotno)
 		{
 			s->state = SLOT_FREE;
 			s->owner = 0;
-			continue;
 		}
-		if (s->state == SLOT_PENDING)
-		{
-			s->state = SLOT_RUNNING;
-			resetStringInfo(request);
-			/* Its writer may be hostile: never read past the slot. */
-			if (s->len > 0 && s->len <= PGSECCOMP_REQUEST_MAX)
-				appendBinaryStringInfo(request, s->request, s->len);
-			*slotno = i;
-			LWLockRelease(shared->lock);
-			return true;
-		}
+		else if (s->state == SLOT_PENDING)
+			slots[n++] = i;
+	}
+	qsort(slots, n, sizeof(int), by_arrival);
+	for (i = 0; i < n; i++)
+	{
+		RequestSlot *s = &shared->slots[slots[i]];
+
+		s->state = SLOT_RUNNING;
+		/* Its writer may be hostile: never read past the slot. */
+		if (s->len > 0 && s->len <= PGSECCOMP_REQUEST_MAX)
+			appendBinaryStringInfo(batch, s->request, s->len);
+		ends[i] = batch->len;
 	}
 	LWLockRelease(shared->lock);
-	return false;
+	return n;
 }
 
 /* Hand back a request: why it failed, or its result. */

@@ -163,27 +163,56 @@ report_settings(bool at_start)
 					list_length(requests))));
 }
 
+/* Compile one request on its own, and hand it back. */
+static void
+serve_one(int slot, const char *request, int len)
+{
+	HelperMessage why;
+	HelperResponse resp;
+	bool		single = pgseccomp_single_target(request, len);
+	bool		ok = single && pgseccomp_compile_targets(request, len, 1, &resp, &why);
+
+	if (!single)
+	{
+		why.message = "malformed request to the pgseccomp background worker";
+		why.detail = why.hint = NULL;
+	}
+	pgseccomp_finish_request(slot, ok ? NULL : &why, ok ? &resp.targets[0] : NULL);
+}
+
+/*
+ * Serve what is waiting in the order it arrived, in one helper run: under
+ * contention, one fork and one Go start for all of them. A batch the helper
+ * cannot answer as a whole (one bad request) is served one by one.
+ */
 static void
 serve_requests(void)
 {
-	StringInfoData request;
-	int			slot;
+	StringInfoData batch;
+	int			slots[PGSECCOMP_REQUEST_SLOTS];
+	int			ends[PGSECCOMP_REQUEST_SLOTS];
+	int			n;
 
-	initStringInfo(&request);
-	while (pgseccomp_next_request(&request, &slot))
+	initStringInfo(&batch);
+	while ((n = pgseccomp_next_requests(&batch, slots, ends)) > 0)
 	{
 		HelperMessage why;
 		HelperResponse resp;
-		bool		ok;
+		bool		together = n > 1;
+		int			i;
 
-		ok = request.len > 0 &&
-			pgseccomp_compile_targets(request.data, request.len, 1, &resp, &why);
-		if (request.len == 0)
+		for (i = 0; i < n && together; i++)
+			together = pgseccomp_single_target(batch.data + (i ? ends[i - 1] : 0),
+											   ends[i] - (i ? ends[i - 1] : 0));
+		if (together && pgseccomp_compile_targets(batch.data, batch.len, n, &resp, &why))
 		{
-			why.message = "malformed request to the pgseccomp background worker";
-			why.detail = why.hint = NULL;
+			for (i = 0; i < n; i++)
+				pgseccomp_finish_request(slots[i], NULL, &resp.targets[i]);
+			continue;
 		}
-		pgseccomp_finish_request(slot, ok ? NULL : &why, ok ? &resp.targets[0] : NULL);
+		for (i = 0; i < n; i++)
+			serve_one(slots[i], batch.data + (i ? ends[i - 1] : 0),
+					  ends[i] - (i ? ends[i - 1] : 0));
 	}
 }
 

@@ -138,6 +138,13 @@ for _ in $(seq 40); do
 done
 echo "set_client_filter: median $(median <"$calls") us over $(wc -l <"$calls") calls"
 rm -f "$calls"
+# Under contention: 40 sessions calling it at once, 5 times each.
+echo "SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL);" >"$dir/scf.sql"
+chmod a+r "$dir/scf.sql"
+as_server_user bash -c "cd '$dir' && pgbench -n -C -c 40 -j 4 -t 5 -l -f '$dir/scf.sql' -h '$dir' -p $port postgres" >/dev/null 2>&1
+cat "$dir"/pgbench_log.* | awk '{print $3 / 1000}' | sort -n |
+	awk '{a[NR]=$1} END {printf "set_client_filter, 40 at once: p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d calls\n", a[int(NR*0.5)], a[int(NR*0.99)], a[NR], NR}'
+rm -f "$dir"/pgbench_log.*
 grep -E 'pgseccomp (global|compiled)' "$dir/log" | tail -3
 rm -f "$results"
 
