@@ -637,6 +637,7 @@ pgseccomp_log_denials(void)
 	uint64		skipped = 0;
 	int			written = 0;
 	bool		in_xact = false;
+	MemoryContext caller = CurrentMemoryContext;
 
 	if (reports == NULL)
 		return;
@@ -679,7 +680,10 @@ pgseccomp_log_denials(void)
 		written++;
 	}
 	if (in_xact)
+	{
 		CommitTransactionCommand();
+		MemoryContextSwitchTo(caller);	/* the commit leaves TopMemoryContext */
+	}
 	if (skipped > 0)
 		ereport(LOG,
 				(errmsg("pgseccomp did not log %llu denials", (unsigned long long) skipped),

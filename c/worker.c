@@ -47,10 +47,15 @@ pgseccomp_register_worker(void)
 	RegisterBackgroundWorker(&worker);
 }
 
-/* Roles listed in pgseccomp.session_roles that do not exist. */
+/*
+ * Roles listed in pgseccomp.session_roles that do not exist, in the
+ * caller's memory: the commit frees what the transaction allocated, and
+ * leaves TopMemoryContext current, where the loop's work would pile up.
+ */
 static List *
 missing_roles(void)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	List	   *missing = NIL;
 	ListCell   *lc;
 
@@ -58,9 +63,15 @@ missing_roles(void)
 	foreach(lc, pgseccomp_listed_roles())
 	{
 		if (!OidIsValid(get_role_oid(lfirst(lc), true)))
+		{
+			MemoryContext old = MemoryContextSwitchTo(caller);
+
 			missing = lappend(missing, pstrdup(lfirst(lc)));
+			MemoryContextSwitchTo(old);
+		}
 	}
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(caller);
 	return missing;
 }
 
