@@ -11,7 +11,6 @@
  * message here, never a crash of the caller.
  */
 #include "helper.h"
-#include "trap.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -29,6 +28,7 @@
 
 #include "fork.h"
 #include "settings.h"
+#include "trap.h"
 
 #define HELPER_LIBRARY		"pgseccomp_policy.so"
 #define HELPER_SYMBOL		"PgseccompCompile"

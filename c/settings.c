@@ -10,10 +10,10 @@
  * is validated by the helper itself.
  */
 #include "settings.h"
-#include "trap.h"
 
 #include "helper.h"
 #include "queue.h"
+#include "trap.h"
 
 #include "utils/builtins.h"
 #include "utils/guc.h"

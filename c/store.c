@@ -114,11 +114,23 @@ pgseccomp_boot_ticks(void)
 	return (uint64) ts.tv_sec * hz + (uint64) ts.tv_nsec / (1000000000L / hz);
 }
 
+/* Whose a program is, in PGSECCOMP_OWNER_LEN bytes at key. */
+void
+pgseccomp_owner_key(TargetKind kind, const char *name, char *key)
+{
+	if (kind == TARGET_SESSION)
+		strlcpy(key, "S", PGSECCOMP_OWNER_LEN);
+	else
+		snprintf(key, PGSECCOMP_OWNER_LEN, "%c:%s", kind == TARGET_ROLE ? 'R' : 'T', name);
+}
+
 static char *
 owner_key(const StoredTarget *t)
 {
-	return t->kind == TARGET_SESSION ? "S" :
-		psprintf("%c:%s", t->kind == TARGET_ROLE ? 'R' : 'T', t->name);
+	char	   *key = palloc(PGSECCOMP_OWNER_LEN);
+
+	pgseccomp_owner_key(t->kind, t->name, key);
+	return key;
 }
 
 /* Open a span for each target's program now, close the spans of the others. */

@@ -11,6 +11,9 @@
 #include "settings.h"
 
 /* The compiled filter of one target for the current settings. */
+/* An owner key: "S", "R:<role>" or "T:<type>" */
+#define PGSECCOMP_OWNER_LEN (NAMEDATALEN + 3)
+
 typedef struct StoredTarget
 {
 	TargetKind	kind;
@@ -39,6 +42,7 @@ extern const StoredTarget *pgseccomp_store_find(TargetKind kind, const char *nam
 extern const StoredTarget *pgseccomp_store_targets(int *n);
 extern const struct sock_filter *pgseccomp_store_program(int id, int *ninsns);
 extern bool pgseccomp_store_known_program(int id, uint64 start_ticks, const char *role);
+extern void pgseccomp_owner_key(TargetKind kind, const char *name, char *key);
 extern const char *pgseccomp_store_program_owner(int id);
 extern bool pgseccomp_store_program_has_owner(int id, const char *owner);
 extern uint64 pgseccomp_boot_ticks(void);

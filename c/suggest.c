@@ -331,11 +331,7 @@ pg_seccomp_suggest(PG_FUNCTION_ARGS)
 	{
 		char		key[PGSECCOMP_OWNER_LEN];
 
-		if (targets[i].kind == TARGET_SESSION)
-			strlcpy(key, "S", sizeof(key));
-		else
-			snprintf(key, sizeof(key), "%c:%s", targets[i].kind == TARGET_ROLE ? 'R' : 'T',
-					 targets[i].name);
+		pgseccomp_owner_key(targets[i].kind, targets[i].name, key);
 		if (learns(setting_for(PGSECCOMP_LEVEL_SESSION, key, "default")))
 			(void) addition_for(&adds, PGSECCOMP_LEVEL_SESSION, pstrdup(key));
 	}

@@ -216,13 +216,7 @@ pgseccomp_trap_set_owner_key(const char *key)
 void
 pgseccomp_trap_set_owner(TargetKind kind, const char *name)
 {
-	char		key[PGSECCOMP_OWNER_LEN];
-
-	if (kind == TARGET_SESSION)
-		strlcpy(key, "S", sizeof(key));
-	else
-		snprintf(key, sizeof(key), "%c:%s", kind == TARGET_ROLE ? 'R' : 'T', name);
-	pgseccomp_trap_set_owner_key(key);
+	pgseccomp_owner_key(kind, name, pgseccomp_trap_owner);
 }
 
 /* Levels as seccomp_filter() names the source of a rule. */

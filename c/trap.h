@@ -5,7 +5,7 @@
 #ifndef PGSECCOMP_TRAP_H
 #define PGSECCOMP_TRAP_H
 
-#include "settings.h"
+#include "store.h"
 
 /* The 16 bits of trap data: see hooks/trap.go. */
 #define PGSECCOMP_TRAP_ERRNO_MASK 0xfff
@@ -17,8 +17,7 @@
 #define PGSECCOMP_LEVEL_SESSION 2
 #define PGSECCOMP_LEVEL_CLIENT 3
 
-/* "S", "R:<role>" or "T:<type>": whose session-level filter this process has */
-#define PGSECCOMP_OWNER_LEN (NAMEDATALEN + 3)
+/* whose session-level filter this process has: see pgseccomp_owner_key */
 extern char pgseccomp_trap_owner[PGSECCOMP_OWNER_LEN];
 extern bool pgseccomp_trap_in_helper;
 extern bool pgseccomp_trap_forked;
