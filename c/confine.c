@@ -137,6 +137,9 @@ compile_here(TargetKind kind, const char *name, const StringInfo section, int *n
 
 static void remember(const StoredTarget *t, int program, int ninsns);
 
+/* This process's stack: static, like the process it describes. */
+static ProcessStack stack_of_this_process;
+
 /* Installed at fork (fork.c): only recorded at the end of start-up. */
 static const StoredTarget *fork_target = NULL;
 
@@ -158,6 +161,23 @@ refuse(const StoredTarget *t, const char *who)
 }
 
 /*
+ * Whose filter a message is about, formatted only when there is one: the
+ * connection path stays free of allocations.
+ */
+typedef struct Who
+{
+	const char *format;			/* with up to two %s */
+	const char *a;
+	const char *b;
+} Who;
+
+static const char *
+who_text(const Who *who)
+{
+	return psprintf(who->format, who->a, who->b);
+}
+
+/*
  * Stack a target's filter on this process. With verify, first check that
  * the postmaster compiled it from the settings this process has, and
  * compile it here if not; without, take the postmaster's as it is (after
@@ -165,31 +185,28 @@ refuse(const StoredTarget *t, const char *who)
  * sees, and must not choose its filter).
  */
 static void
-confine_as(TargetKind kind, const char *name, bool verify, const char *who)
+confine_as(TargetKind kind, const char *name, bool verify, Who who)
 {
 	const StoredTarget *t = pgseccomp_store_find(kind, name);
 	int			program = t ? t->program : 0;
 	int			ninsns = 0;
 
-	if (verify)
+	if (verify && (t == NULL || !pgseccomp_target_matches(t->section, t->section_len, kind, name)))
 	{
 		StringInfoData section;
 
 		initStringInfo(&section);
 		pgseccomp_request_target(&section, kind, name);
-		if (t == NULL || !pgseccomp_store_matches(t, &section))
-		{
-			t = compile_here(kind, name, &section, &ninsns);
-			program = t->program;
-		}
+		t = compile_here(kind, name, &section, &ninsns);
+		program = t->program;
 		pfree(section.data);
 	}
 	if (t == NULL)
 		ereport(FATAL,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("pgseccomp has no filter for %s", who)));
+				 errmsg("pgseccomp has no filter for %s", who_text(&who))));
 	if (!t->ok)
-		refuse(t, who);
+		refuse(t, who_text(&who));
 	if (program > 0)
 	{
 		const struct sock_filter *insns = pgseccomp_store_program(program, &ninsns);
@@ -198,7 +215,7 @@ confine_as(TargetKind kind, const char *name, bool verify, const char *who)
 		if (insns == NULL || !pgseccomp_install(insns, ninsns, &err))
 			ereport(FATAL,
 					(errcode(ERRCODE_SYSTEM_ERROR),
-					 errmsg("could not install the pgseccomp filter for %s", who),
+					 errmsg("could not install the pgseccomp filter for %s", who_text(&who)),
 					 insns ? errdetail_internal("%s", err) : 0));
 	}
 	remember(t, program, ninsns);
@@ -208,9 +225,8 @@ confine_as(TargetKind kind, const char *name, bool verify, const char *who)
 static void
 remember(const StoredTarget *t, int program, int ninsns)
 {
-	ProcessStack *stack;
+	ProcessStack *stack = &stack_of_this_process;
 
-	stack = MemoryContextAllocZero(TopMemoryContext, sizeof(ProcessStack));
 	stack->base = t;
 	stack->base_program = program;
 	pgseccomp_trap_set_owner(t->kind, t->name);
@@ -225,18 +241,15 @@ remember(const StoredTarget *t, int program, int ninsns)
 void
 pgseccomp_client_authentication(Port *port, int status)
 {
-	const StoredTarget *role;
-
 	if (status != STATUS_OK || !pgseccomp_enabled)
 		return;
 	if (am_walsender && pgseccomp_store_find(TARGET_TYPE, "walsender"))
-		confine_as(TARGET_TYPE, "walsender", true, "walsenders");
-	else if ((role = pgseccomp_store_find(TARGET_ROLE, port->user_name)) != NULL)
-		confine_as(TARGET_ROLE, port->user_name, true,
-				   psprintf("role \"%s\"", port->user_name));
+		confine_as(TARGET_TYPE, "walsender", true, (Who) {"walsenders"});
+	else if (pgseccomp_store_find(TARGET_ROLE, port->user_name) != NULL)
+		confine_as(TARGET_ROLE, port->user_name, true, (Who) {"role \"%s\"", port->user_name});
 	else
 		confine_as(TARGET_SESSION, NULL, true,
-				   psprintf("the session of role \"%s\"", port->user_name));
+				   (Who) {"the session of role \"%s\"", port->user_name});
 }
 
 /*
@@ -291,15 +304,15 @@ pgseccomp_xact_callback(XactEvent event, void *arg)
 	}
 	type = pgseccomp_process_type();
 	if (pgseccomp_store_find(TARGET_TYPE, type))
-		confine_as(TARGET_TYPE, type, false, psprintf("backend type \"%s\"", type));
+		confine_as(TARGET_TYPE, type, false, (Who) {"backend type \"%s\"", type});
 	else if (!OidIsValid(MyDatabaseId) || MyBackendType == B_AUTOVAC_LAUNCHER)
 		confined_pid = MyProcPid;	/* runs no role's code: the global filter */
 	else if (MyBackendType == B_BG_WORKER &&
 			 (role = GetUserNameFromId(GetAuthenticatedUserId(), true)) != NULL &&
 			 pgseccomp_store_find(TARGET_ROLE, role))
-		confine_as(TARGET_ROLE, role, false, psprintf("role \"%s\" in %s", role, type));
+		confine_as(TARGET_ROLE, role, false, (Who) {"role \"%s\" in %s", role, type});
 	else
-		confine_as(TARGET_SESSION, NULL, false, psprintf("backend type \"%s\"", type));
+		confine_as(TARGET_SESSION, NULL, false, (Who) {"backend type \"%s\"", type});
 }
 
 /*

@@ -43,7 +43,6 @@ typedef struct LeaderSlot
 	char		owner[PGSECCOMP_OWNER_LEN];	/* whose program: for learning only */
 } LeaderSlot;
 
-static LWLock *leaders_lock = NULL;
 static LeaderSlot *leaders = NULL;
 
 /* This process's client programs, kept mapped while it lives. */
@@ -57,11 +56,10 @@ pgseccomp_leaders_size(void)
 
 /* Under AddinShmemInitLock. */
 void
-pgseccomp_leaders_init(LWLock *lock)
+pgseccomp_leaders_init(void)
 {
 	bool		found;
 
-	leaders_lock = lock;
 	leaders = ShmemInitStruct("pgseccomp leaders", pgseccomp_leaders_size(), &found);
 	if (!found)
 		memset(leaders, 0, pgseccomp_leaders_size());
@@ -106,21 +104,28 @@ pgseccomp_client_segment(const ProcessStack *stack, const CompiledFilter *next)
 /*
  * Announce what this process enforces, for parallel workers it may start:
  * its first program and, in seg, its client programs (NULL: none).
+ *
+ * No lock: the slot has one writer, this process, which never writes it
+ * while it starts parallel workers (set_client_filter does not run in a
+ * parallel context), and readers check what they read as hostile input
+ * anyway. On the connection path, a lock would be one more page to touch.
  */
 void
 pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg)
 {
 	dsm_segment *old = published;
+	LeaderSlot *slot;
 
 	if (!have_slot())
 		return;
-	LWLockAcquire(leaders_lock, LW_EXCLUSIVE);
-	leaders[PGSECCOMP_MY_SLOT].pid = MyProcPid;
-	leaders[PGSECCOMP_MY_SLOT].base_program = stack->base_program;
-	leaders[PGSECCOMP_MY_SLOT].nclients = stack->nclients;
-	leaders[PGSECCOMP_MY_SLOT].handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
-	strlcpy(leaders[PGSECCOMP_MY_SLOT].owner, pgseccomp_trap_owner, PGSECCOMP_OWNER_LEN);
-	LWLockRelease(leaders_lock);
+	slot = &leaders[PGSECCOMP_MY_SLOT];
+	slot->base_program = stack->base_program;
+	slot->nclients = stack->nclients;
+	slot->handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
+	strlcpy(slot->owner, pgseccomp_trap_owner, PGSECCOMP_OWNER_LEN);
+	/* A reader finds the slot by its pid: the fields come first. */
+	pg_write_barrier();
+	slot->pid = MyProcPid;
 	published = seg;
 	/* set_client_filter never runs while this process has parallel workers. */
 	if (old)
@@ -297,9 +302,8 @@ pgseccomp_install_leader_stack(void)
 		PGSECCOMP_LEADER_SLOT < 0 || PGSECCOMP_LEADER_SLOT >= PGSECCOMP_NSLOTS)
 		fail("pgseccomp could not find the leader of this parallel worker", NULL);
 
-	LWLockAcquire(leaders_lock, LW_SHARED);
 	slot = leaders[PGSECCOMP_LEADER_SLOT];
-	LWLockRelease(leaders_lock);
+	pg_read_barrier();
 	if (slot.pid != leader->pid)
 		fail("pgseccomp filters of the leader of this parallel worker are not published",
 			 psprintf("Leader PID %d, slot PID %d.", (int) leader->pid, (int) slot.pid));

@@ -13,7 +13,7 @@
 #include "confine.h"
 
 extern Size pgseccomp_leaders_size(void);
-extern void pgseccomp_leaders_init(LWLock *lock);
+extern void pgseccomp_leaders_init(void);
 extern dsm_segment *pgseccomp_client_segment(const ProcessStack *stack,
 											 const CompiledFilter *next);
 extern void pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg);

@@ -48,7 +48,7 @@ request_shmem(void)
 #endif
 	RequestAddinShmemSpace(add_size(add_size(pgseccomp_queue_size(), pgseccomp_leaders_size()),
 									pgseccomp_reports_size()));
-	RequestNamedLWLockTranche("pgseccomp", 2);	/* the queue, the leaders */
+	RequestNamedLWLockTranche("pgseccomp", 1);	/* the queue */
 }
 
 static void
@@ -58,7 +58,7 @@ startup_shmem(void)
 		prev_shmem_startup_hook();
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	pgseccomp_queue_init();
-	pgseccomp_leaders_init(&(GetNamedLWLockTranche("pgseccomp"))[1].lock);
+	pgseccomp_leaders_init();
 	pgseccomp_reports_init();
 	LWLockRelease(AddinShmemInitLock);
 	pgseccomp_fork_remember_static_workers();

@@ -615,31 +615,55 @@ action_name(int action)
 	return action_options[action].name;
 }
 
-static void
-put_pair(StringInfo buf, const char *name, const char *value)
+/*
+ * Where a request section goes: appended to buf or, with buf NULL,
+ * compared with the bytes at expect. A connection checks the postmaster's
+ * copy of its section this way, without allocating: every page it writes
+ * after fork is a copy-on-write fault on the connection path.
+ */
+typedef struct SectionSink
 {
-	appendBinaryStringInfo(buf, name, strlen(name) + 1);
-	appendBinaryStringInfo(buf, value, strlen(value) + 1);
+	StringInfo	buf;
+	const char *expect;
+	int			expect_len;
+	int			pos;
+	bool		differs;
+} SectionSink;
+
+static void
+put_bytes(SectionSink *sink, const char *bytes)
+{
+	int			len = strlen(bytes) + 1;
+
+	if (sink->buf)
+		appendBinaryStringInfo(sink->buf, bytes, len);
+	else if (sink->differs || len > sink->expect_len - sink->pos ||
+			 memcmp(sink->expect + sink->pos, bytes, len) != 0)
+		sink->differs = true;
+	else
+		sink->pos += len;
 }
 
 static void
-put_marker(StringInfo buf, const char *marker)
+put_pair(SectionSink *sink, const char *name, const char *value)
 {
-	appendBinaryStringInfo(buf, marker, strlen(marker) + 1);
+	put_bytes(sink, name);
+	put_bytes(sink, value);
 }
 
 /* The "[global]" section of a request: see guc/request.go. */
 void
 pgseccomp_request_global(StringInfo buf)
 {
+	SectionSink sink = {.buf = buf};
 	int			i;
 
-	put_marker(buf, "[global]");
-	put_pair(buf, "trap", pgseccomp_trap_ranges());
+	put_bytes(&sink, "[global]");
+	put_pair(&sink, "trap", pgseccomp_trap_ranges());
 	for (i = 0; i < NLISTS; i++)
-		put_pair(buf, psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
+		put_pair(&sink, psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
 				 global_lists[i]);
-	put_pair(buf, "pgseccomp.global_syscall_default", action_name(global_default));
+	put_pair(&sink, "pgseccomp.global_syscall_default", action_name(global_default));
 }
 
 /*
@@ -648,37 +672,59 @@ pgseccomp_request_global(StringInfo buf)
  * the filter, so that a process can tell whether the postmaster compiled
  * its filter from the settings it has.
  */
-void
-pgseccomp_request_target(StringInfo buf, TargetKind kind, const char *name)
+static void
+put_target(SectionSink *sink, TargetKind kind, const char *name)
 {
+	static const char *const session_names[] = {
+		"pgseccomp.session_syscall_allow", "pgseccomp.session_syscall_log",
+		"pgseccomp.session_syscall_error", "pgseccomp.session_syscall_kill",
+	};
 	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
 	int			i;
 
-	put_marker(buf, "[target]");
+	StaticAssertStmt(lengthof(session_names) == NLISTS, "one name per list");
+	put_bytes(sink, "[target]");
 	if (kind == TARGET_ROLE)
-		put_pair(buf, "role", name);
+		put_pair(sink, "role", name);
 	else if (kind == TARGET_TYPE)
-		put_pair(buf, "type", name);
+		put_pair(sink, "type", name);
 	for (i = 0; i < NLISTS; i++)
-	{
-		char	   *setting = psprintf("pgseccomp.session_syscall_%s", list_fields[i]);
-
-		put_pair(buf, setting, value_of(setting, session_lists[i]));
-	}
-	put_pair(buf, "pgseccomp.session_syscall_default",
+		put_pair(sink, session_names[i], value_of(session_names[i], session_lists[i]));
+	put_pair(sink, "pgseccomp.session_syscall_default",
 			 value_of("pgseccomp.session_syscall_default", action_name(session_default)));
 	if (kind == TARGET_SESSION)
 		return;
-	for (i = 0; i < lengthof(fields); i++)
+	for (i = 0; i < lengthof(fields) && !sink->differs; i++)
 	{
-		char	   *setting = psprintf("%s_syscall_%s.%s",
-									   kind == TARGET_ROLE ? "session" : "backend",
-									   fields[i], name);
-		const char *value = GetConfigOption(setting, true, false);
+		const char *prefix = kind == TARGET_ROLE ? "session" : "backend";
+		char		room[NAMEDATALEN + 32];
+		char	   *setting = room;
+		const char *value;
 
+		if (snprintf(room, sizeof(room), "%s_syscall_%s.%s", prefix, fields[i], name) >= sizeof(room))
+			setting = psprintf("%s_syscall_%s.%s", prefix, fields[i], name);
+		value = GetConfigOption(setting, true, false);
 		if (value != NULL)
-			put_pair(buf, setting, value);
+			put_pair(sink, setting, value);
 	}
+}
+
+void
+pgseccomp_request_target(StringInfo buf, TargetKind kind, const char *name)
+{
+	SectionSink sink = {.buf = buf};
+
+	put_target(&sink, kind, name);
+}
+
+/* Is section exactly what pgseccomp_request_target would build now? */
+bool
+pgseccomp_target_matches(const char *section, int len, TargetKind kind, const char *name)
+{
+	SectionSink sink = {.expect = section, .expect_len = len};
+
+	put_target(&sink, kind, name);
+	return !sink.differs && sink.pos == len;
 }
 
 /* The roles of pgseccomp.session_roles, as palloc'd strings. */

@@ -33,6 +33,8 @@ extern void pgseccomp_define_settings(void);
 extern void pgseccomp_set_lexicon(const char *names, const char *errnos);
 extern void pgseccomp_request_global(StringInfo buf);
 extern void pgseccomp_request_target(StringInfo buf, TargetKind kind, const char *name);
+extern bool pgseccomp_target_matches(const char *section, int len, TargetKind kind,
+									 const char *name);
 extern List *pgseccomp_listed_roles(void);
 extern List *pgseccomp_listed_types(void);
 extern bool pgseccomp_is_override_name(const char *name);

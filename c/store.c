@@ -436,11 +436,3 @@ pgseccomp_store_targets(int *n)
 	*n = ntargets;
 	return targets;
 }
-
-/* Was t compiled from exactly these settings? */
-bool
-pgseccomp_store_matches(const StoredTarget *t, const StringInfo section)
-{
-	return t->section_len == section->len &&
-		memcmp(t->section, section->data, section->len) == 0;
-}

@@ -46,7 +46,6 @@ extern void pgseccomp_owner_key(TargetKind kind, const char *name, char *key);
 extern const char *pgseccomp_store_program_owner(int id);
 extern bool pgseccomp_store_program_has_owner(int id, const char *owner);
 extern uint64 pgseccomp_boot_ticks(void);
-extern bool pgseccomp_store_matches(const StoredTarget *t, const StringInfo section);
 
 /* The global filter's description and the groups, kept at start. */
 extern const char *pgseccomp_global_rows;
