@@ -35,8 +35,24 @@ func scmpAction(d Decision) seccomp.ScmpAction {
 func (f *Filter) BPF() ([]byte, error) { return f.BPFWith(nil) }
 
 // BPFWith compiles the filter so that its errors and learning trap as t
-// says (see trap.go).
+// says (see trap.go), in the layout the kernel attaches at less cost (see
+// layout.go).
 func (f *Filter) BPFWith(t *Trap) ([]byte, error) {
+	linear, err := f.BPFLayout(t, Linear)
+	if err != nil {
+		return nil, err
+	}
+	// A tree libseccomp cannot build is no loss: the linear program decides
+	// the same.
+	tree, err := f.BPFLayout(t, Tree)
+	if err != nil || AttachCost(tree) >= AttachCost(linear) {
+		return linear, nil
+	}
+	return tree, nil
+}
+
+// BPFLayout compiles the filter as BPFWith does, in the given layout.
+func (f *Filter) BPFLayout(t *Trap, layout Layout) ([]byte, error) {
 	defAct := kernelAction(t.kernelDecision(f, DefaultNr))
 	sf, err := seccomp.NewFilter(defAct)
 	if err != nil {
@@ -45,6 +61,11 @@ func (f *Filter) BPFWith(t *Trap) ([]byte, error) {
 	defer sf.Release()
 	if err := sf.SetBadArchAction(seccomp.ActKillProcess); err != nil {
 		return nil, fmt.Errorf("setting bad-architecture action: %w", err)
+	}
+	if layout == Tree {
+		if err := sf.SetOptimize(2); err != nil {
+			return nil, fmt.Errorf("asking for a binary tree: %w", err)
+		}
 	}
 	for _, nr := range t.trappedNumbers(f) {
 		act := kernelAction(t.kernelDecision(f, nr))
@@ -85,6 +106,8 @@ const (
 	bpfJmpJEQ  = 0x15 // BPF_JMP | BPF_JEQ | BPF_K
 	bpfJmpJGE  = 0x35 // BPF_JMP | BPF_JGE | BPF_K
 	bpfJmpJGT  = 0x25 // BPF_JMP | BPF_JGT | BPF_K
+	bpfJmpJSET = 0x45 // BPF_JMP | BPF_JSET | BPF_K
+	bpfAluAndK = 0x54 // BPF_ALU | BPF_AND | BPF_K
 	bpfRetK    = 0x06 // BPF_RET | BPF_K
 	retTrace   = 0x7ff00000
 	retTrap    = 0x00030000

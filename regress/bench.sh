@@ -11,7 +11,8 @@
 # as the global and session defaults), and the select ratios against
 # disabled; then the cost of one syscall that a filter allows, denies
 # (recorded or not) and learns; the wall time of one set_client_filter
-# call; and, as root with perf, the connection hook beside seccomp(2).
+# call; the attach cost of both filter layouts and their crossover; and,
+# as root with perf, the connection hook beside seccomp(2).
 # Usage: regress/bench.sh [rounds] [seconds per pgbench run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -147,6 +148,9 @@ cat "$dir"/pgbench_log.* | awk '{print $3 / 1000}' | sort -n |
 rm -f "$dir"/pgbench_log.*
 grep -E 'pgseccomp (global|compiled)' "$dir/log" | tail -3
 rm -f "$results"
+
+# What seccomp(2) takes to attach each layout, and where they cross over.
+regress/layout_bench.sh 100
 
 # The connection hook beside seccomp(2) itself, with uprobes (root, perf).
 if [ "$(id -u)" = 0 ] && command -v perf >/dev/null; then

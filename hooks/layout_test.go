@@ -1,0 +1,165 @@
+package hooks_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand"
+	"syscall"
+	"testing"
+
+	"github.com/pgseccomp/pgseccomp/guc"
+	"github.com/pgseccomp/pgseccomp/hooks"
+)
+
+// randomFilter has n rules of every action, on native syscalls chosen by
+// rng, with a default and a few errnos.
+func randomFilter(rng *rand.Rand, n int, def guc.Action) *hooks.Filter {
+	actions := []guc.Action{guc.Allow, guc.Log, guc.Error, guc.Kill}
+	errnos := []syscall.Errno{0, syscall.EPERM, syscall.ENOSYS, syscall.EIO}
+	f := &hooks.Filter{Default: hooks.Decision{Action: def, Source: "session"}, Rules: map[int32]hooks.Decision{}}
+	for len(f.Rules) < n {
+		nr := int32(rng.Intn(450))
+		if native.Name(nr) == "" {
+			continue
+		}
+		a := actions[rng.Intn(len(actions))]
+		d := hooks.Decision{Action: a, Source: "session", Named: true}
+		if a == guc.Error {
+			d.Errno = errnos[rng.Intn(len(errnos))]
+		}
+		f.Rules[nr] = d
+	}
+	return f
+}
+
+// TestLayoutsDecideAlike: the linear and the tree program of a filter
+// return the same for every syscall number, of every architecture, made
+// from inside and outside the trapping ranges; whichever BPFWith picks
+// decides as the filter says.
+func TestLayoutsDecideAlike(t *testing.T) {
+	arch := nativeArch(t)
+	rng := rand.New(rand.NewSource(7))
+	defaults := []guc.Action{guc.Allow, guc.Log, guc.Error, guc.Kill, guc.Learn}
+	for _, n := range []int{0, 1, 2, 5, 8, 13, 40, 120, 250} {
+		for _, def := range defaults {
+			f := randomFilter(rng, n, def)
+			for _, trap := range []*hooks.Trap{nil, hooks.NewTrap(testRanges, native)} {
+				linear, err := f.BPFLayout(trap, hooks.Linear)
+				if err != nil {
+					t.Fatalf("%d rules, default %v: linear: %v", n, def, err)
+				}
+				tree, err := f.BPFLayout(trap, hooks.Tree)
+				if err != nil {
+					t.Fatalf("%d rules, default %v: tree: %v", n, def, err)
+				}
+				picked, err := f.BPFWith(trap)
+				if err != nil {
+					t.Fatalf("%d rules, default %v: BPFWith: %v", n, def, err)
+				}
+				if !bytes.Equal(picked, linear) && !bytes.Equal(picked, tree) {
+					t.Fatalf("%d rules, default %v: BPFWith built neither layout", n, def)
+				}
+				vl, vt := load(t, linear), load(t, tree)
+				for _, a := range append(foreignArches(arch), arch) {
+					for nr := int32(-1); nr < 1024; nr++ {
+						for _, x32 := range []int32{0, x32SyscallBit} {
+							for _, ip := range []uint64{ipsInside[1], ipsOutside[0]} {
+								if l, tr := vl.runAt(t, nr|x32, a, ip), vt.runAt(t, nr|x32, a, ip); l != tr {
+									t.Fatalf("%d rules, default %v, arch %#x, syscall %#x at %#x: linear returns %#x, tree %#x",
+										n, def, a, nr|x32, ip, l, tr)
+								}
+							}
+						}
+					}
+				}
+				if trap == nil && def != guc.Learn {
+					v := load(t, picked)
+					for nr := int32(0); nr < 450; nr++ {
+						want := retOf[f.Decide(nr).Action]
+						if d := f.Decide(nr); d.Action == guc.Error && d.Errno != 0 {
+							want = errnoRet(d.Errno)
+						}
+						if got := v.run(t, nr, arch); got != want {
+							t.Fatalf("%d rules, default %v, syscall %d: %#x, want %#x", n, def, nr, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLayoutChoice: small filters stay linear and large ones become trees,
+// where the kernel's attach cost crosses over (5 to 8 rules measured).
+func TestLayoutChoice(t *testing.T) {
+	nativeArch(t)
+	rng := rand.New(rand.NewSource(11))
+	for _, tt := range []struct {
+		rules int
+		want  hooks.Layout
+	}{
+		{1, hooks.Linear}, {3, hooks.Linear}, {5, hooks.Linear},
+		{12, hooks.Tree}, {30, hooks.Tree}, {150, hooks.Tree},
+	} {
+		f := &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: "session"}, Rules: map[int32]hooks.Decision{}}
+		for len(f.Rules) < tt.rules {
+			if nr := int32(rng.Intn(450)); native.Name(nr) != "" {
+				f.Rules[nr] = dec(guc.Error, "session", 0)
+			}
+		}
+		want, err := f.BPFLayout(nil, tt.want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.BPFWith(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%d error rules: BPFWith did not pick the %v layout (%d instructions, picked %d)",
+				tt.rules, tt.want, len(want)/8, len(got)/8)
+		}
+	}
+}
+
+func put(prog []byte, i int, op uint16, jt, jf uint8, k uint32) {
+	binary.NativeEndian.PutUint16(prog[8*i:], op)
+	prog[8*i+2], prog[8*i+3] = jt, jf
+	binary.NativeEndian.PutUint32(prog[8*i+4:], k)
+}
+
+// TestConstAllowSteps follows the kernel's run on a program written by
+// hand.
+func TestConstAllowSteps(t *testing.T) {
+	const (
+		ldAbs = 0x20
+		jeq   = 0x15
+		jge   = 0x35
+		ja    = 0x05
+		and   = 0x54
+		ret   = 0x06
+	)
+	// 0 ld arch; 1 jeq native ? 2 : 7; 2 ld nr; 3 and 0xff; 4 jge 100 ? 5 : 6;
+	// 5 ld ip (the run stops); 6 ja +1; 7 ret kill; 8 ret allow
+	prog := make([]byte, 9*8)
+	put(prog, 0, ldAbs, 0, 0, 4)
+	put(prog, 1, jeq, 0, 5, auditArchX86_64)
+	put(prog, 2, ldAbs, 0, 0, 0)
+	put(prog, 3, and, 0, 0, 0xff)
+	put(prog, 4, jge, 0, 1, 100)
+	put(prog, 5, ldAbs, 0, 0, 8)
+	put(prog, 6, ja, 0, 0, 1)
+	put(prog, 7, ret, 0, 0, 0x80000000)
+	put(prog, 8, ret, 0, 0, retAllow)
+	// below 100: 0,1,2,3,4,6,8 = 7 steps; 100 to 255: 0-5 = 6; 256 to 355: 7 again
+	if got, want := hooks.ConstAllowSteps(prog, auditArchX86_64, 356), 100*7+156*6+100*7; got != want {
+		t.Errorf("native: %d steps, want %d", got, want)
+	}
+	// another architecture: 0, 1, 7
+	if got, want := hooks.ConstAllowSteps(prog, auditArchI386, 10), 10*3; got != want {
+		t.Errorf("foreign: %d steps, want %d", got, want)
+	}
+	if got := hooks.ConstAllowSteps(nil, auditArchX86_64, 10); got != 0 {
+		t.Errorf("empty program: %d steps", got)
+	}
+}
