@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "storage/backendid.h"
 #include "storage/dsm.h"
+#include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
@@ -48,10 +49,27 @@ static LeaderSlot *leaders = NULL;
 /* This process's client programs, kept mapped while it lives. */
 static dsm_segment *published = NULL;
 
+/* The process that published in its slot, and clears it at exit. */
+static pid_t published_pid = 0;
+
 Size
 pgseccomp_leaders_size(void)
 {
 	return mul_size(PGSECCOMP_NSLOTS, sizeof(LeaderSlot));
+}
+
+static bool
+have_slot(void)
+{
+	return leaders != NULL && PGSECCOMP_MY_SLOT >= 0 && PGSECCOMP_MY_SLOT < PGSECCOMP_NSLOTS;
+}
+
+/* At exit: a later process with the same pid must not find the slot. */
+static void
+clear_slot(int code, Datum arg)
+{
+	if (have_slot() && leaders[PGSECCOMP_MY_SLOT].pid == MyProcPid)
+		leaders[PGSECCOMP_MY_SLOT].pid = 0;
 }
 
 /* Under AddinShmemInitLock. */
@@ -63,12 +81,6 @@ pgseccomp_leaders_init(void)
 	leaders = ShmemInitStruct("pgseccomp leaders", pgseccomp_leaders_size(), &found);
 	if (!found)
 		memset(leaders, 0, pgseccomp_leaders_size());
-}
-
-static bool
-have_slot(void)
-{
-	return leaders != NULL && PGSECCOMP_MY_SLOT >= 0 && PGSECCOMP_MY_SLOT < PGSECCOMP_NSLOTS;
 }
 
 /*
@@ -119,6 +131,12 @@ pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg)
 	if (!have_slot())
 		return;
 	slot = &leaders[PGSECCOMP_MY_SLOT];
+	if (published_pid != MyProcPid)
+	{
+		/* Children of the postmaster drop its exit callbacks: register here. */
+		on_shmem_exit(clear_slot, (Datum) 0);
+		published_pid = MyProcPid;
+	}
 	slot->base_program = stack->base_program;
 	slot->nclients = stack->nclients;
 	slot->handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
@@ -264,7 +282,10 @@ pgseccomp_leader_program(pid_t pid)
 		return -2;
 	for (i = 0; i < PGSECCOMP_NSLOTS; i++)
 		if (leaders[i].pid == pid)
+		{
+			pg_read_barrier();	/* the fields were written before the pid */
 			return leaders[i].base_program;
+		}
 	return -2;
 }
 
@@ -302,8 +323,9 @@ pgseccomp_install_leader_stack(void)
 		PGSECCOMP_LEADER_SLOT < 0 || PGSECCOMP_LEADER_SLOT >= PGSECCOMP_NSLOTS)
 		fail("pgseccomp could not find the leader of this parallel worker", NULL);
 
+	slot.pid = leaders[PGSECCOMP_LEADER_SLOT].pid;
+	pg_read_barrier();			/* the fields were written before the pid */
 	slot = leaders[PGSECCOMP_LEADER_SLOT];
-	pg_read_barrier();
 	if (slot.pid != leader->pid)
 		fail("pgseccomp filters of the leader of this parallel worker are not published",
 			 psprintf("Leader PID %d, slot PID %d.", (int) leader->pid, (int) slot.pid));

@@ -323,7 +323,11 @@ pgseccomp_reports_init(void)
 			pg_atomic_init_u64(&reports->learned[i].last, 0);
 		}
 	}
-	/* Runs before the unmapping, registered earlier; children inherit it. */
+	/*
+	 * The postmaster's: it runs before the unmapping, registered earlier.
+	 * Children drop the postmaster's exit callbacks and keep the segment
+	 * mapped while they run (but the logger, which reports.c checks for).
+	 */
 	on_shmem_exit(forget_reports, (Datum) 0);
 	for (i = 0; i < early_n; i++)
 		learn_one(early_nr[i], PGSECCOMP_LEVEL_GLOBAL, "G");

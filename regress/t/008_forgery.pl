@@ -9,6 +9,7 @@ use File::Basename qw(dirname);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 
 my $node = PostgreSQL::Test::Cluster->new('forgery');
 $node->init;
@@ -345,6 +346,22 @@ note $attacker->query_safe("SELECT forge('other:$victim_pid:noclients')");
 is($out, '', 'with its client programs dropped from its slot, its worker does not list the directory');
 like($err, qr/do not add up|Permission denied|$refused/, 'the worker is refused, or denied');
 $victim->quit;
+
+# A backend clears its slot when it exits: a later process with its pid is
+# not taken for it. The attacker looks, so that no new backend takes the
+# slot over first.
+my $leaver = session();
+my $leaver_pid = $leaver->query_safe('SELECT pg_backend_pid()');
+($out) = run($attacker, "SELECT forge('other:$leaver_pid:base:1')");
+like($out, qr/^pid $leaver_pid /, 'the slot of a live backend is found by its pid');
+$leaver->quit;
+for (1 .. 300)
+{
+	last if $attacker->query_safe("SELECT count(*) FROM pg_stat_activity WHERE pid = $leaver_pid") eq '0';
+	usleep(100_000);
+}
+($out, $err) = run($attacker, "SELECT forge('other:$leaver_pid:base:1')");
+like($err, qr/no slot of process $leaver_pid/, 'the slot of a backend that exited is cleared');
 $attacker->quit;
 $reader->quit;
 
