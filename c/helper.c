@@ -361,6 +361,11 @@ decode(const StringInfo in, HelperResponse *resp, HelperMessage *why)
 					goto malformed;
 				cur->has_program = false;
 				break;
+			case 'Y':
+				if (!cur)
+					goto malformed;
+				cur->layout = payload;
+				break;
 			case 'R':
 				if (!cur)
 					goto malformed;

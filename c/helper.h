@@ -28,6 +28,7 @@ typedef struct CompiledFilter
 	bool		has_program;	/* false: the global filter already does it */
 	int			ninsns;
 	struct sock_filter *program;
+	char	   *layout;			/* "linear" or "tree", or NULL */
 	char	   *rows;			/* seccomp_filter() rows, NUL-terminated */
 	char	   *notes;			/* warnings: "message US detail" lines, or NULL */
 	char	   *lint;			/* seccomp_lint() rows, or NULL */

@@ -214,8 +214,9 @@ load_global_filter(void)
 	pgseccomp_store_start(&resp, requests);
 	ereport(LOG,
 			(errmsg("pgseccomp global filter installed"),
-			 errdetail("%d instructions; %d session, role and backend-type filters compiled.",
-					   resp.global.ninsns, resp.ntargets)));
+			 errdetail("%d instructions in the %s layout; %d session, role and backend-type filters compiled.",
+					   resp.global.ninsns, resp.global.layout ? resp.global.layout : "linear",
+					   resp.ntargets)));
 }
 
 void

@@ -367,6 +367,7 @@ void
 pgseccomp_store_start(const HelperResponse *resp, List *requests)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	int			i;
 
 	initStringInfo(&compiled);
 	pgseccomp_global_rows = pstrdup(resp->global.rows ? resp->global.rows : "");
@@ -375,6 +376,22 @@ pgseccomp_store_start(const HelperResponse *resp, List *requests)
 	MemoryContextSwitchTo(old);
 	replace_targets(resp, requests);
 	commit_pass();
+	/* What each target installs, for a DBA who wants to know. */
+	for (i = 0; i < resp->ntargets; i++)
+	{
+		const CompiledFilter *f = &resp->targets[i];
+		const TargetRequest *r = list_nth(requests, i);
+		const char *layout = f->layout ? f->layout : "linear";
+
+		if (!f->ok || !f->has_program)
+			continue;
+		if (r->kind == TARGET_SESSION)
+			elog(DEBUG1, "pgseccomp filter of the session: %d instructions in the %s layout",
+				 f->ninsns, layout);
+		else
+			elog(DEBUG1, "pgseccomp filter of %s \"%s\": %d instructions in the %s layout",
+				 r->kind == TARGET_ROLE ? "role" : "backend type", r->name, f->ninsns, layout);
+	}
 }
 
 /*

@@ -18,6 +18,7 @@ const (
 	tagGlobal  = 'G' // the global section starts
 	tagTarget  = 'T' // the next target's section starts
 	tagBPF     = 'B' // a filter program
+	tagLayout  = 'Y' // its layout: "linear" or "tree"
 	tagNone    = 'N' // no filter is needed
 	tagRows    = 'R' // the description rows
 	tagError   = 'E' // message NUL detail NUL hint
@@ -67,6 +68,7 @@ func respond(in []byte) []byte {
 	}
 	if req.Start {
 		w.record(tagBPF, res.GlobalBPF)
+		w.record(tagLayout, []byte(res.GlobalLayout.String()))
 		w.record(tagRows, []byte(hooks.FormatRows(res.GlobalRows, table)))
 		for _, wn := range res.Warnings {
 			w.message(tagWarning, wn.Message, wn.Detail, "")
@@ -86,6 +88,7 @@ func respond(in []byte) []byte {
 			w.record(tagRows, []byte(hooks.FormatRows(t.Rows, table)))
 		default:
 			w.record(tagBPF, t.BPF)
+			w.record(tagLayout, []byte(t.Layout.String()))
 			w.record(tagRows, []byte(hooks.FormatRows(t.Rows, table)))
 		}
 		for _, wn := range t.Warnings {

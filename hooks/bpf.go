@@ -35,25 +35,75 @@ func scmpAction(d Decision) seccomp.ScmpAction {
 func (f *Filter) BPF() ([]byte, error) { return f.BPFWith(nil) }
 
 // BPFWith compiles the filter so that its errors and learning trap as t
-// says (see trap.go), in the layout the kernel attaches at less cost (see
-// layout.go).
+// says (see trap.go), in the layout the kernel attaches at less cost on
+// top of t.Below (see layout.go).
 func (f *Filter) BPFWith(t *Trap) ([]byte, error) {
-	linear, err := f.BPFLayout(t, Linear)
+	prog, _, err := f.BPFChosen(t)
+	return prog, err
+}
+
+// BPFChosen is BPFWith, and the layout it chose.
+func (f *Filter) BPFChosen(t *Trap) ([]byte, Layout, error) {
+	defAct, rules := f.kernelRules(t)
+	linear, err := build(defAct, rules, Linear)
 	if err != nil {
-		return nil, err
+		return nil, Linear, err
 	}
-	// A tree libseccomp cannot build is no loss: the linear program decides
-	// the same.
-	tree, err := f.BPFLayout(t, Tree)
-	if err != nil || AttachCost(tree) >= AttachCost(linear) {
-		return linear, nil
+	prog, err := finish(linear, t)
+	if err != nil || len(rules) < treeMinRules {
+		return prog, Linear, err
 	}
-	return tree, nil
+	// The tree is only an optimization: when libseccomp cannot build it,
+	// or it does not decide every syscall as the linear program does
+	// (libseccomp 2.5.0 to 2.5.3 built wrong trees without rules), the
+	// linear program is installed.
+	tree, err := build(defAct, rules, Tree)
+	if err != nil || !DecideAlike(linear, tree) {
+		return prog, Linear, nil
+	}
+	treeProg, err := finish(tree, t)
+	if err != nil {
+		return prog, Linear, nil
+	}
+	below := t.constAllowedBelow()
+	if AttachCost(treeProg, below) < AttachCost(prog, below) {
+		return treeProg, Tree, nil
+	}
+	return prog, Linear, nil
 }
 
 // BPFLayout compiles the filter as BPFWith does, in the given layout.
 func (f *Filter) BPFLayout(t *Trap, layout Layout) ([]byte, error) {
+	defAct, rules := f.kernelRules(t)
+	prog, err := build(defAct, rules, layout)
+	if err != nil {
+		return nil, err
+	}
+	return finish(prog, t)
+}
+
+type kernelRule struct {
+	nr  int32
+	act seccomp.ScmpAction
+}
+
+// kernelRules are the default and the rules libseccomp is given: each
+// syscall whose kernel decision is not the default's.
+func (f *Filter) kernelRules(t *Trap) (seccomp.ScmpAction, []kernelRule) {
 	defAct := kernelAction(t.kernelDecision(f, DefaultNr))
+	var rules []kernelRule
+	for _, nr := range t.trappedNumbers(f) {
+		act := kernelAction(t.kernelDecision(f, nr))
+		if act == defAct {
+			continue // libseccomp refuses rules that repeat the default
+		}
+		rules = append(rules, kernelRule{nr, act})
+	}
+	return defAct, rules
+}
+
+// build has libseccomp compile the rules in a layout, traps still TRACE.
+func build(defAct seccomp.ScmpAction, rules []kernelRule, layout Layout) ([]byte, error) {
 	sf, err := seccomp.NewFilter(defAct)
 	if err != nil {
 		return nil, fmt.Errorf("creating filter: %w", err)
@@ -67,19 +117,17 @@ func (f *Filter) BPFLayout(t *Trap, layout Layout) ([]byte, error) {
 			return nil, fmt.Errorf("asking for a binary tree: %w", err)
 		}
 	}
-	for _, nr := range t.trappedNumbers(f) {
-		act := kernelAction(t.kernelDecision(f, nr))
-		if act == defAct {
-			continue // libseccomp refuses rules that repeat the default
-		}
-		if err := sf.AddRule(seccomp.ScmpSyscall(nr), act); err != nil {
-			return nil, fmt.Errorf("adding rule for syscall %d: %w", nr, err)
+	for _, r := range rules {
+		if err := sf.AddRule(seccomp.ScmpSyscall(r.nr), r.act); err != nil {
+			return nil, fmt.Errorf("adding rule for syscall %d: %w", r.nr, err)
 		}
 	}
-	prog, err := export(sf)
-	if err != nil {
-		return nil, err
-	}
+	return export(sf)
+}
+
+// finish turns the traps of a program into their tails, and checks the
+// kernel's limit.
+func finish(prog []byte, t *Trap) ([]byte, error) {
 	if t != nil && len(t.Ranges) > 0 {
 		prog = patchTraps(prog, t.Ranges)
 	}

@@ -11,6 +11,7 @@ import (
 // could not be built.
 type TargetResult struct {
 	BPF      []byte // nil when no second filter is needed
+	Layout   Layout
 	Rows     []Row
 	Warnings []Warning
 	Lint     []Issue // of the global and session settings
@@ -19,11 +20,12 @@ type TargetResult struct {
 
 // Result answers one request from the C layer.
 type Result struct {
-	Err        error // the global settings are bad: nothing else is set
-	GlobalBPF  []byte
-	GlobalRows []Row
-	Warnings   []Warning
-	Targets    []TargetResult
+	Err          error // the global settings are bad: nothing else is set
+	GlobalBPF    []byte
+	GlobalLayout Layout
+	GlobalRows   []Row
+	Warnings     []Warning
+	Targets      []TargetResult
 }
 
 // Compile validates every setting of the request and builds each target's
@@ -41,7 +43,7 @@ func Compile(req *guc.Request, t *Table) *Result {
 	res := &Result{GlobalRows: Describe([]*Filter{g.Filter})}
 	if req.Start {
 		res.Warnings = g.Warnings
-		if res.GlobalBPF, err = g.Filter.BPFWith(trap); err != nil {
+		if res.GlobalBPF, res.GlobalLayout, err = g.Filter.BPFChosen(trap); err != nil {
 			return &Result{Err: fmt.Errorf("could not build the global filter: %w", err)}
 		}
 	}
@@ -69,7 +71,7 @@ func compileTarget(g *Global, target guc.Target, t *Table, trap *Trap) TargetRes
 	}
 	tr := TargetResult{Rows: Describe(stack), Warnings: warnings, Lint: Lint(g, s, t)}
 	if newest != nil {
-		if tr.BPF, err = newest.BPFWith(trap.On(g.Filter)); err != nil {
+		if tr.BPF, tr.Layout, err = newest.BPFChosen(trap.On(g.Filter)); err != nil {
 			return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
 		}
 	}

@@ -90,9 +90,11 @@ func TestLayoutsDecideAlike(t *testing.T) {
 }
 
 // TestLayoutChoice: small filters stay linear and large ones become trees,
-// where the kernel's attach cost crosses over (5 to 8 rules measured).
+// where the kernel's attach cost crosses over (7 rules measured), and a
+// tree is a tree: other bytes, and fewer instructions for the kernel to
+// run per syscall number.
 func TestLayoutChoice(t *testing.T) {
-	nativeArch(t)
+	arch := nativeArch(t)
 	rng := rand.New(rand.NewSource(11))
 	for _, tt := range []struct {
 		rules int
@@ -107,10 +109,22 @@ func TestLayoutChoice(t *testing.T) {
 				f.Rules[nr] = dec(guc.Error, "session", 0)
 			}
 		}
-		want, err := f.BPFLayout(nil, tt.want)
+		linear, err := f.BPFLayout(nil, hooks.Linear)
 		if err != nil {
 			t.Fatal(err)
 		}
+		tree, err := f.BPFLayout(nil, hooks.Tree)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(linear, tree) {
+			t.Fatalf("%d rules: libseccomp built the same program for both layouts", tt.rules)
+		}
+		ls, ts := hooks.ConstAllowSteps(linear, arch, hooks.AttachNrs, nil), hooks.ConstAllowSteps(tree, arch, hooks.AttachNrs, nil)
+		if tt.rules >= 12 && ts >= ls {
+			t.Errorf("%d rules: the tree takes %d steps, the linear program %d", tt.rules, ts, ls)
+		}
+		want := map[hooks.Layout][]byte{hooks.Linear: linear, hooks.Tree: tree}[tt.want]
 		got, err := f.BPFWith(nil)
 		if err != nil {
 			t.Fatal(err)
@@ -122,22 +136,99 @@ func TestLayoutChoice(t *testing.T) {
 	}
 }
 
+// TestLayoutBelow: on a global filter that allows few syscalls, the kernel
+// runs a session filter for those only, and the model counts only them.
+func TestLayoutBelow(t *testing.T) {
+	arch := nativeArch(t)
+	global := &hooks.Filter{Default: dec(guc.Error, "global", 0), Rules: map[int32]hooks.Decision{}}
+	for _, name := range []string{"read", "write", "getppid", "sethostname"} {
+		global.Rules[nr(t, name)] = dec(guc.Allow, "global", 0)
+	}
+	gprog, err := global.BPF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := hooks.AlwaysAllows(gprog, arch)
+	count := 0
+	for n := 0; n < hooks.AttachNrs; n++ {
+		if allowed(n) {
+			count++
+		}
+	}
+	if count != 4 {
+		t.Fatalf("the global program always allows %d syscalls, want 4", count)
+	}
+	session := &hooks.Filter{Default: dec(guc.Allow, "session", 0), Rules: map[int32]hooks.Decision{
+		nr(t, "sethostname"): dec(guc.Error, "session", 0)}}
+	sprog, err := session.BPF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, few := hooks.ConstAllowSteps(sprog, arch, hooks.AttachNrs, nil), hooks.ConstAllowSteps(sprog, arch, hooks.AttachNrs, allowed)
+	if few*50 > all {
+		t.Errorf("on the global filter the session's run takes %d steps, alone %d", few, all)
+	}
+	if hooks.AttachCost(sprog, allowed) >= hooks.AttachCost(sprog, nil) {
+		t.Errorf("the modelled cost does not fall on a global filter that allows 4 syscalls")
+	}
+}
+
+// TestDecideAlike: programs that differ in one return, or that the
+// comparison cannot run, are not alike.
+func TestDecideAlike(t *testing.T) {
+	nativeArch(t)
+	f := randomFilter(rand.New(rand.NewSource(3)), 40, guc.Allow)
+	linear, err := f.BPFLayout(nil, hooks.Linear)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := f.BPFLayout(nil, hooks.Tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hooks.DecideAlike(linear, tree) {
+		t.Fatal("the layouts of one filter are not alike")
+	}
+	for i := 0; i < len(tree); i += 8 {
+		if binary.NativeEndian.Uint16(tree[i:]) != 0x06 || binary.NativeEndian.Uint32(tree[i+4:]) == retAllow {
+			continue
+		}
+		// One rule's errno changed.
+		bad := append([]byte(nil), tree...)
+		binary.NativeEndian.PutUint32(bad[i+4:], binary.NativeEndian.Uint32(tree[i+4:])^1)
+		if hooks.DecideAlike(linear, bad) {
+			t.Errorf("a tree whose return at %d differs is alike", i/8)
+		}
+	}
+	unknown := append([]byte(nil), tree...)
+	binary.NativeEndian.PutUint16(unknown[0:], 0x87) // BPF_MISC | BPF_TXA
+	if hooks.DecideAlike(linear, unknown) {
+		t.Error("a program with an instruction the comparison does not know is alike")
+	}
+	if hooks.DecideAlike(linear, linear[:len(linear)-8]) {
+		t.Error("a program that runs off its end is alike")
+	}
+}
+
 func put(prog []byte, i int, op uint16, jt, jf uint8, k uint32) {
 	binary.NativeEndian.PutUint16(prog[8*i:], op)
 	prog[8*i+2], prog[8*i+3] = jt, jf
 	binary.NativeEndian.PutUint32(prog[8*i+4:], k)
 }
 
-// TestConstAllowSteps follows the kernel's run on a program written by
+// TestConstAllowSteps follows the kernel's run on programs written by
 // hand.
 func TestConstAllowSteps(t *testing.T) {
 	const (
 		ldAbs = 0x20
 		jeq   = 0x15
 		jge   = 0x35
+		jgt   = 0x25
+		jset  = 0x45
 		ja    = 0x05
 		and   = 0x54
 		ret   = 0x06
+		retA  = 0x16
 	)
 	// 0 ld arch; 1 jeq native ? 2 : 7; 2 ld nr; 3 and 0xff; 4 jge 100 ? 5 : 6;
 	// 5 ld ip (the run stops); 6 ja +1; 7 ret kill; 8 ret allow
@@ -152,14 +243,43 @@ func TestConstAllowSteps(t *testing.T) {
 	put(prog, 7, ret, 0, 0, 0x80000000)
 	put(prog, 8, ret, 0, 0, retAllow)
 	// below 100: 0,1,2,3,4,6,8 = 7 steps; 100 to 255: 0-5 = 6; 256 to 355: 7 again
-	if got, want := hooks.ConstAllowSteps(prog, auditArchX86_64, 356), 100*7+156*6+100*7; got != want {
+	if got, want := hooks.ConstAllowSteps(prog, auditArchX86_64, 356, nil), 100*7+156*6+100*7; got != want {
 		t.Errorf("native: %d steps, want %d", got, want)
 	}
+	allowed := hooks.AlwaysAllows(prog, auditArchX86_64)
+	if !allowed(5) || allowed(100) || !allowed(256) || allowed(356) {
+		t.Errorf("always allowed: 5 %v, 100 %v, 256 %v, 356 %v; want true, false, true, false",
+			allowed(5), allowed(100), allowed(256), allowed(356))
+	}
+	// Only the numbers below allows: 0 to 9, 7 steps each.
+	if got := hooks.ConstAllowSteps(prog, auditArchX86_64, 356, func(nr int) bool { return nr < 10 }); got != 70 {
+		t.Errorf("numbers below allows: %d steps, want 70", got)
+	}
 	// another architecture: 0, 1, 7
-	if got, want := hooks.ConstAllowSteps(prog, auditArchI386, 10), 10*3; got != want {
+	if got, want := hooks.ConstAllowSteps(prog, auditArchI386, 10, nil), 10*3; got != want {
 		t.Errorf("foreign: %d steps, want %d", got, want)
 	}
-	if got := hooks.ConstAllowSteps(nil, auditArchX86_64, 10); got != 0 {
+	if got := hooks.ConstAllowSteps(nil, auditArchX86_64, 10, nil); got != 0 {
 		t.Errorf("empty program: %d steps", got)
+	}
+
+	// 0 ld nr; 1 jset 1 ? 2 : 3; 2 ret A (not constant); 3 jgt 7 ? 4 : 5;
+	// 4 ret allow; 5 ret errno
+	prog = make([]byte, 6*8)
+	put(prog, 0, ldAbs, 0, 0, 0)
+	put(prog, 1, jset, 0, 1, 1)
+	put(prog, 2, retA, 0, 0, 0)
+	put(prog, 3, jgt, 0, 1, 7)
+	put(prog, 4, ret, 0, 0, retAllow)
+	put(prog, 5, ret, 0, 0, retErrno|1)
+	allowed = hooks.AlwaysAllows(prog, auditArchX86_64)
+	for n, want := range map[int]bool{1: false, 3: false, 9: false, 2: false, 6: false, 8: true, 10: true} {
+		if allowed(n) != want {
+			t.Errorf("jset/jgt program: %d always allowed %v, want %v", n, allowed(n), want)
+		}
+	}
+	// odd numbers 0..9: 3 steps each (5); even: 4 steps each (5)
+	if got := hooks.ConstAllowSteps(prog, auditArchX86_64, 10, nil); got != 5*3+5*4 {
+		t.Errorf("jset/jgt program: %d steps, want 35", got)
 	}
 }

@@ -1,9 +1,10 @@
 # Filter layouts in the kernel: a filter of a few rules is attached as
 # libseccomp's linear list, a large one as its binary tree (hooks/layout.go
 # chooses; hooks/layout_test.go checks that both decide every syscall
-# alike). Here real backends run both: the syscalls at the edges and in
-# the middle of a large role filter get its errnos, those around them are
-# allowed, and a set_client_filter stacked on the tree decides as well.
+# alike). Here real backends run both, as the postmaster's log names them:
+# the syscalls at the edges and in the middle of a large role filter get
+# its errnos, those around them are allowed, and a set_client_filter
+# stacked on the tree decides as well.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -31,8 +32,15 @@ shared_preload_libraries = 'pgseccomp'
 pgseccomp.enabled = on
 pgseccomp.session_syscall_error = 'sethostname:EIO'
 pgseccomp.session_roles = 'regress_big'
+log_min_messages = debug1
 });
 $node->start;
+
+# Which layout each filter was built in, as the postmaster logs at start.
+like(slurp_file($node->logfile), qr/pgseccomp filter of the session: \d+ instructions in the linear layout/,
+	'the one-rule session filter is linear');
+my ($tree_insns) = slurp_file($node->logfile) =~ /pgseccomp filter of role "regress_big": (\d+) instructions in the tree layout/;
+ok(defined $tree_insns, "the role filter is a tree (@{[ $tree_insns // 'no' ]} instructions)");
 
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;

@@ -1,7 +1,10 @@
 // Command layouts writes, for each rule count given, a session filter
 // that gives error to that many syscalls, compiled by pgseccomp in each
-// layout (hooks.BPFLayout), and prints per filter its instructions, the
-// kernel's run to find the syscalls it always allows (steps), and the
+// layout (hooks.BPFLayout), and two first filters to attach them on: one
+// that allows every syscall but one (first-allow.bpf) and one that denies
+// every syscall but 150 (first-deny.bpf), as a learned global policy does.
+// It prints per filter its instructions, and on each first filter the
+// kernel's run to find the syscalls it always allows (steps) and the
 // modelled attach cost. regress/layout_bench.sh attaches them.
 //
 // Usage: layouts DIR RULES...
@@ -17,6 +20,22 @@ import (
 	"github.com/pgseccomp/pgseccomp/hooks"
 )
 
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "layouts: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+func write(dir, name string, f *hooks.Filter, layout hooks.Layout) []byte {
+	prog, err := f.BPFLayout(nil, layout)
+	if err != nil {
+		fail("%s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), prog, 0o644); err != nil {
+		fail("%v", err)
+	}
+	return prog
+}
+
 func main() {
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "usage: layouts DIR RULES...")
@@ -24,6 +43,7 @@ func main() {
 	}
 	dir := os.Args[1]
 	table := hooks.NativeTable()
+	arch := hooks.NativeAuditArch()
 	// Spread the rules over the table, as group lists are, but for what
 	// the bench's child needs to report its time and exit.
 	needs := map[string]bool{"write": true, "exit": true, "exit_group": true, "clock_gettime": true}
@@ -33,12 +53,30 @@ func main() {
 			numbers = append(numbers, nr)
 		}
 	}
-	fmt.Println("rules layout insns steps model_us file")
+	rule := func(a guc.Action) hooks.Decision {
+		return hooks.Decision{Action: a, Source: hooks.SourceGlobal, Named: true}
+	}
+
+	allowFirst := &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceGlobal},
+		Rules: map[int32]hooks.Decision{numbers[len(numbers)-1]: rule(guc.Error)}}
+	denyFirst := &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: hooks.SourceGlobal},
+		Rules: map[int32]hooks.Decision{}}
+	for _, name := range []string{"write", "exit", "exit_group", "clock_gettime", "seccomp"} {
+		if nr, ok := table.Number(name); ok {
+			denyFirst.Rules[nr] = rule(guc.Allow)
+		}
+	}
+	for i := 0; len(denyFirst.Rules) < 150; i += 2 {
+		denyFirst.Rules[numbers[i]] = rule(guc.Allow)
+	}
+	belowAllow := hooks.AlwaysAllows(write(dir, "first-allow.bpf", allowFirst, hooks.Linear), arch)
+	belowDeny := hooks.AlwaysAllows(write(dir, "first-deny.bpf", denyFirst, hooks.Tree), arch)
+
+	fmt.Println("rules layout insns steps_on_allow model_us_on_allow steps_on_deny model_us_on_deny file")
 	for _, arg := range os.Args[2:] {
 		n, err := strconv.Atoi(arg)
 		if err != nil || n < 1 || n > len(numbers) {
-			fmt.Fprintf(os.Stderr, "layouts: bad rule count %q\n", arg)
-			os.Exit(2)
+			fail("bad rule count %q", arg)
 		}
 		f := &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceSession},
 			Rules: map[int32]hooks.Decision{}}
@@ -47,18 +85,12 @@ func main() {
 			f.Rules[nr] = hooks.Decision{Action: guc.Error, Source: hooks.SourceSession, Named: true}
 		}
 		for _, layout := range []hooks.Layout{hooks.Linear, hooks.Tree} {
-			prog, err := f.BPFLayout(nil, layout)
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "layouts: %d rules, %v: %v\n", n, layout, err)
-				os.Exit(1)
-			}
-			file := filepath.Join(dir, fmt.Sprintf("%s-%d.bpf", layout, n))
-			if err := os.WriteFile(file, prog, 0o644); err != nil {
-				fmt.Fprintln(os.Stderr, "layouts:", err)
-				os.Exit(1)
-			}
-			fmt.Printf("%d %v %d %d %.1f %s\n", n, layout, len(prog)/8, hooks.ConstAllowSteps(prog, hooks.NativeAuditArch(), hooks.AttachNrs),
-				hooks.AttachCost(prog)/1000, file)
+			name := fmt.Sprintf("%s-%d.bpf", layout, n)
+			prog := write(dir, name, f, layout)
+			fmt.Printf("%d %v %d %d %.1f %d %.1f %s\n", n, layout, len(prog)/8,
+				hooks.ConstAllowSteps(prog, arch, hooks.AttachNrs, belowAllow), hooks.AttachCost(prog, belowAllow)/1000,
+				hooks.ConstAllowSteps(prog, arch, hooks.AttachNrs, belowDeny), hooks.AttachCost(prog, belowDeny)/1000,
+				name)
 		}
 	}
 }
