@@ -65,7 +65,7 @@ measure() {
 		printf '%-8s hook median %6s us (%s calls)  seccomp(2) median %6s us (%s calls)  hook - seccomp(2) %6s us' "$name" \
 			"$hook" "$(grep -c '^fn' "$data.pairs" || true)" "$sc" "$(grep -c '^seccomp' "$data.pairs" || true)" \
 			"$(awk -v h="$hook" -v s="$sc" 'BEGIN {print h - s}')"
-		if [ -n "$probe_overhead" ]; then
+		if [[ "$probe_overhead" =~ ^[0-9.]+$ && "$hook" =~ ^[0-9.]+$ && "$sc" =~ ^[0-9.]+$ ]]; then
 			printf '  less the probes %6s us' "$(awk -v h="$hook" -v s="$sc" -v p="$probe_overhead" 'BEGIN {print h - s - p}')"
 		fi
 		echo
