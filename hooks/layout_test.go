@@ -200,6 +200,23 @@ func TestDecideAlike(t *testing.T) {
 			t.Errorf("a tree whose return at %d differs is alike", i/8)
 		}
 	}
+	// One comparison moved to the next number: both numbers change hands.
+	moved := 0
+	for i := 0; i < len(linear); i += 8 {
+		op, k := binary.NativeEndian.Uint16(linear[i:]), binary.NativeEndian.Uint32(linear[i+4:])
+		if op != 0x15 || k >= 1024 { // JEQ on a syscall number
+			continue
+		}
+		bad := append([]byte(nil), linear...)
+		binary.NativeEndian.PutUint32(bad[i+4:], k+1)
+		if f.Decide(int32(k)) != f.Decide(int32(k+1)) && hooks.DecideAlike(linear, bad) {
+			t.Errorf("a program that compares with %d instead of %d is alike", k+1, k)
+		}
+		moved++
+	}
+	if moved < 20 {
+		t.Fatalf("only %d comparisons of syscall numbers found", moved)
+	}
 	unknown := append([]byte(nil), tree...)
 	binary.NativeEndian.PutUint16(unknown[0:], 0x87) // BPF_MISC | BPF_TXA
 	if hooks.DecideAlike(linear, unknown) {
