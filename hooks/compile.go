@@ -70,10 +70,18 @@ func compileTarget(g *Global, target guc.Target, t *Table, trap *Trap) TargetRes
 		stack = append(stack, newest)
 	}
 	tr := TargetResult{Rows: Describe(stack), Warnings: warnings, Lint: Lint(g, s, t)}
-	if newest != nil {
-		if tr.BPF, tr.Layout, err = newest.BPFChosen(trap.On(g.Filter)); err != nil {
-			return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
-		}
+	switch {
+	case newest == nil:
+	case len(target.Clients) > 0:
+		// Built for one caller, which attaches it once: checking and
+		// costing a tree would take longer than the tree saves.
+		tr.BPF, err = newest.BPFLayout(trap.On(g.Filter), Linear)
+	default:
+		// Attached by every connection: the cheaper layout.
+		tr.BPF, tr.Layout, err = newest.BPFChosen(trap.On(g.Filter))
+	}
+	if err != nil {
+		return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
 	}
 	return tr
 }

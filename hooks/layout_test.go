@@ -300,3 +300,40 @@ func TestConstAllowSteps(t *testing.T) {
 		t.Errorf("jset/jgt program: %d steps, want 35", got)
 	}
 }
+
+// TestLayoutPerTarget: a large session filter, attached by every
+// connection, is built as a tree; the same rules in a set_client_filter
+// call, attached once, are built linear. Both decide alike.
+func TestLayoutPerTarget(t *testing.T) {
+	arch := nativeArch(t)
+	big := "@mount, @swap, @reboot, @module, @raw-io, @clock, @privileged, @obsolete"
+	req := &guc.Request{
+		Start:  true,
+		Global: globalLevel("allow", "", "", "", ""),
+		Targets: []guc.Target{
+			{Session: sessionLevel("allow", "", "", big, ""), Overrides: map[guc.Field]string{}},
+			{Session: sessionLevel("allow", "", "", "", ""), Overrides: map[guc.Field]string{},
+				Clients: []guc.Client{call(nil, nil, nil, arg(big), nil)}},
+		},
+	}
+	for i := range req.Targets {
+		req.Targets[i].Global = req.Global
+	}
+	res := hooks.Compile(req, native)
+	if res.Err != nil {
+		t.Fatalf("Compile: %v", res.Err)
+	}
+	session, client := res.Targets[0], res.Targets[1]
+	if session.Err != nil || client.Err != nil {
+		t.Fatalf("errors: %v, %v", session.Err, client.Err)
+	}
+	if session.Layout != hooks.Tree || client.Layout != hooks.Linear {
+		t.Errorf("session filter %v, client filter %v; want tree, linear", session.Layout, client.Layout)
+	}
+	vs, vc := load(t, session.BPF), load(t, client.BPF)
+	for nr := int32(0); nr < 1024; nr++ {
+		if s, c := vs.run(t, nr, arch), vc.run(t, nr, arch); s != c {
+			t.Fatalf("syscall %d: session %#x, client %#x", nr, s, c)
+		}
+	}
+}
