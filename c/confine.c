@@ -32,6 +32,7 @@
 
 #include "install.h"
 #include "parallel.h"
+#include "registry.h"
 #include "trap.h"
 
 ProcessStack *pgseccomp_stack = NULL;
@@ -143,11 +144,12 @@ static ProcessStack stack_of_this_process;
 /* Installed at fork (fork.c): only recorded at the end of start-up. */
 static const StoredTarget *fork_target = NULL;
 
-void
+bool
 pgseccomp_confined_at_fork(const StoredTarget *t)
 {
 	fork_target = t;
 	pgseccomp_trap_set_owner(t->kind, t->name);
+	return pgseccomp_registry_announce(t->program, pgseccomp_trap_owner);
 }
 
 static void
@@ -230,12 +232,18 @@ remember(const StoredTarget *t, int program, int ninsns)
 	stack->base = t;
 	stack->base_program = program;
 	pgseccomp_trap_set_owner(t->kind, t->name);
+	/* Before any role's code runs: what its parallel workers will install. */
+	if (t != fork_target && !pgseccomp_registry_announce(program, pgseccomp_trap_owner))
+		ereport(FATAL,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("pgseccomp could not announce the filter of this process: %m"),
+				 errdetail("Its parallel workers would have no filter to install.")));
 	stack->rows = t->rows;
 	/* The kernel counts each filter of a stack as its length plus 4. */
 	stack->stack_insns = pgseccomp_global_ninsns + 4 + (program != 0 ? ninsns + 4 : 0);
 	pgseccomp_stack = stack;
 	confined_pid = MyProcPid;
-	pgseccomp_publish_stack(stack, NULL);
+	/* Its slot is written with its first client filter: until then, none. */
 }
 
 void

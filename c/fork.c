@@ -14,9 +14,10 @@
  * background worker (not one registered at start, whose description came
  * from the postmaster's own libraries), it installs at once:
  *
- *		- for a parallel worker, the first program its leader announced, taken
- *		  from the postmaster's copy; its client programs follow at the end of
- *		  its start-up transaction (parallel.c);
+ *		- for a parallel worker, the first program its leader announced when
+ *		  it was confined (registry.c), taken from the postmaster's copy; its
+ *		  client programs follow at the end of its start-up transaction
+ *		  (parallel.c);
  *		- for a worker whose library is not loaded in the postmaster (so its
  *		  code is new), its backend type's filter if listed, or else the
  *		  session filter.
@@ -38,6 +39,7 @@
 #include "confine.h"
 #include "install.h"
 #include "parallel.h"
+#include "registry.h"
 #include "settings.h"
 #include "store.h"
 #include "trap.h"
@@ -153,6 +155,7 @@ at_fork_child(void)
 	const BackgroundWorker *w;
 
 	pgseccomp_trap_forked = true;
+	pgseccomp_registry_forked();
 	/* Only children of the postmaster, and not its helpers. */
 	if (IsUnderPostmaster || !pgseccomp_enabled || pgseccomp_forking_helper ||
 		static_workers == NULL)
@@ -165,13 +168,18 @@ at_fork_child(void)
 	if (strcmp(w->bgw_library_name, "postgres") == 0 &&
 		strcmp(w->bgw_function_name, "ParallelWorkerMain") == 0)
 	{
-		int			program = pgseccomp_leader_program(w->bgw_notify_pid);
+		pid_t		leader = w->bgw_notify_pid;
+		int			program;
+		char		owner[PGSECCOMP_OWNER_LEN];
 
-		if (!pgseccomp_store_known_program(program,
-										   pgseccomp_process_start_ticks(w->bgw_notify_pid), NULL))
-			die_at_fork("the filters of its parallel leader are unknown");
+		/* What the leader said when it was confined, not what it says now. */
+		if (!pgseccomp_registry_lookup(leader, pgseccomp_process_start_ticks(leader),
+									   &program, owner))
+			die_at_fork("its parallel leader announced no filter");
+		if (program < 0)
+			die_at_fork("its parallel leader compiled its own filter, which new sessions do not");
 		install_at_fork(program);
-		pgseccomp_learn_as_leader(w->bgw_notify_pid, program);
+		pgseccomp_trap_set_owner_key(owner);
 		pgseccomp_leader_base_at_fork = true;
 		pgseccomp_fork_base_program = program;
 		return;
@@ -185,12 +193,13 @@ at_fork_child(void)
 		if (t == NULL || !t->ok)
 			die_at_fork("its filter could not be had");
 		install_at_fork(t->program);
-		pgseccomp_confined_at_fork(t);
+		if (!pgseccomp_confined_at_fork(t))
+			die_at_fork("it could not announce its filter");
 	}
 }
 
 void
 pgseccomp_fork_init(void)
 {
-	pthread_atfork(NULL, NULL, at_fork_child);
+	pthread_atfork(pgseccomp_registry_drain, NULL, at_fork_child);
 }

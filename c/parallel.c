@@ -3,17 +3,20 @@
  *		Parallel workers carry exactly their leader's filters.
  *
  * The postmaster forks parallel workers, so they inherit the global filter
- * alone. Each confined process announces in its slot here which program of
- * the postmaster's it stacked first, and keeps its set_client_filter
- * programs in a DSM segment named there. A parallel worker, at the end of
- * its start-up transaction (before it loads its leader's libraries or
- * restores its settings), installs the program its leader names from its
- * own inherited copy, and then the leader's client programs.
+ * alone. As it is forked, a parallel worker installs the program its
+ * leader announced when it was confined (registry.c), from its own
+ * inherited copy. A process that stacks set_client_filter programs keeps
+ * them in a DSM segment and names it in its slot here, with its first
+ * program; at the end of its start-up transaction (before it loads its
+ * leader's libraries or restores its settings), the worker checks the slot
+ * against the announcement and installs the client programs. A leader
+ * without them writes no slot, which keeps a shared-memory page out of
+ * every connection.
  *
- * All of this is in memory any process can write, so it is hostile input.
- * A program number must be one the postmaster gave to some target; a
- * compromised leader can claim another configured filter, no less. Client
- * programs are stacked on top of it, so they can only add denials.
+ * The slot and the segment are in memory any process can write, so they
+ * are hostile input. Client programs are stacked on top of the announced
+ * program, so they can only add denials; their number must add up with the
+ * kernel's count of the leader's filters.
  */
 #include "parallel.h"
 
@@ -41,7 +44,6 @@ typedef struct LeaderSlot
 	int32		base_program;	/* its first program; 0 none, -1 its own */
 	int32		nclients;		/* client programs in handle */
 	dsm_handle	handle;			/* DSM_HANDLE_INVALID when none */
-	char		owner[PGSECCOMP_OWNER_LEN];	/* whose program: for learning only */
 } LeaderSlot;
 
 static LeaderSlot *leaders = NULL;
@@ -140,7 +142,6 @@ pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg)
 	slot->base_program = stack->base_program;
 	slot->nclients = stack->nclients;
 	slot->handle = seg ? dsm_segment_handle(seg) : DSM_HANDLE_INVALID;
-	strlcpy(slot->owner, pgseccomp_trap_owner, PGSECCOMP_OWNER_LEN);
 	/* A reader finds the slot by its pid: the fields come first. */
 	pg_write_barrier();
 	slot->pid = MyProcPid;
@@ -269,46 +270,6 @@ leader_filters(pid_t pid)
 }
 
 /*
- * The first program of the process pid announces, or -2 if none does. Read
- * at fork, before this process may take locks: a torn read is one more
- * forgery, and is checked like one.
- */
-int
-pgseccomp_leader_program(pid_t pid)
-{
-	int			i;
-
-	if (leaders == NULL || pid <= 0)
-		return -2;
-	for (i = 0; i < PGSECCOMP_NSLOTS; i++)
-		if (leaders[i].pid == pid)
-		{
-			pg_read_barrier();	/* the fields were written before the pid */
-			return leaders[i].base_program;
-		}
-	return -2;
-}
-
-/*
- * Whom a parallel worker learns for: its leader's owner when the store
- * knows that owner had the program (several owners can share one), else
- * the store's guess. Only learning's bookkeeping depends on it.
- */
-void
-pgseccomp_learn_as_leader(pid_t pid, int program)
-{
-	char		owner[PGSECCOMP_OWNER_LEN] = "";
-	int			i;
-
-	for (i = 0; leaders != NULL && i < PGSECCOMP_NSLOTS; i++)
-		if (leaders[i].pid == pid)
-			memcpy(owner, leaders[i].owner, sizeof(owner));
-	owner[sizeof(owner) - 1] = '\0';
-	pgseccomp_trap_set_owner_key(pgseccomp_store_program_has_owner(program, owner) ?
-								 owner : pgseccomp_store_program_owner(program));
-}
-
-/*
  * In a parallel worker, at the end of its start-up transaction: install
  * what its leader enforces. Fails the worker, and the query with it, if
  * that cannot be done exactly.
@@ -323,46 +284,35 @@ pgseccomp_install_leader_stack(void)
 		PGSECCOMP_LEADER_SLOT < 0 || PGSECCOMP_LEADER_SLOT >= PGSECCOMP_NSLOTS)
 		fail("pgseccomp could not find the leader of this parallel worker", NULL);
 
+	/*
+	 * The first program was installed at fork, from what the leader
+	 * announced when it was confined (registry.c).
+	 */
+	if (!pgseccomp_leader_base_at_fork)
+		fail("pgseccomp did not confine this parallel worker as it was forked", NULL);
 	slot.pid = leaders[PGSECCOMP_LEADER_SLOT].pid;
 	pg_read_barrier();			/* the fields were written before the pid */
 	slot = leaders[PGSECCOMP_LEADER_SLOT];
 	if (slot.pid != leader->pid)
-		fail("pgseccomp filters of the leader of this parallel worker are not published",
-			 psprintf("Leader PID %d, slot PID %d.", (int) leader->pid, (int) slot.pid));
-	if (slot.base_program == -1)
-		fail("pgseccomp cannot verify the filter of the leader of this parallel worker",
-			 "The leader compiled its filter when it connected, right after a reload; new sessions do not.");
+	{
+		/* Not written: a leader writes its slot with its first client filter. */
+		slot.base_program = pgseccomp_fork_base_program;
+		slot.nclients = 0;
+		slot.handle = DSM_HANDLE_INVALID;
+	}
+	if (slot.base_program != pgseccomp_fork_base_program)
+		fail("pgseccomp filters of the leader of this parallel worker are not the ones it announced",
+			 psprintf("Program %d announced, %d in its slot.", pgseccomp_fork_base_program,
+					  (int) slot.base_program));
 	/*
-	 * The role the worker runs as is its leader's: the program must be what
-	 * that role (or the session, or a backend type) had when it started.
+	 * The kernel knows how many filters the leader has: the client programs
+	 * its slot names (none, if it wrote none) must add up with them.
 	 */
-	if (!pgseccomp_store_known_program(slot.base_program,
-									   pgseccomp_process_start_ticks(leader->pid),
-									   GetUserNameFromId(GetAuthenticatedUserId(), true)))
-		fail("pgseccomp filters of the leader of this parallel worker are not ones the server compiled for it",
-			 psprintf("The leader claims program %d.", (int) slot.base_program));
-	/* The kernel knows how many filters the leader has: the claim must add up. */
 	if (leader_filters(leader->pid) != 1 + (slot.base_program > 0 ? 1 : 0) + slot.nclients)
 		fail("pgseccomp filters of the leader of this parallel worker do not add up",
 			 psprintf("The leader has %d filters; it announces %d.", leader_filters(leader->pid),
 					  1 + (slot.base_program > 0 ? 1 : 0) + (int) slot.nclients));
-	if (pgseccomp_leader_base_at_fork)
-	{
-		/* Installed at fork; the leader may not claim another since. */
-		if (slot.base_program != pgseccomp_fork_base_program)
-			fail("pgseccomp filters of the leader of this parallel worker changed",
-				 psprintf("Program %d at fork, %d now.", pgseccomp_fork_base_program,
-						  (int) slot.base_program));
-	}
-	else if (slot.base_program > 0)
-	{
-		int			ninsns;
-		const struct sock_filter *insns = pgseccomp_store_program(slot.base_program, &ninsns);
-
-		install_or_fail(insns, ninsns);
-		pgseccomp_learn_as_leader(slot.pid, slot.base_program);
-	}
 	if (slot.handle != DSM_HANDLE_INVALID || slot.nclients != 0)
 		install_client_programs(slot.handle, slot.nclients);
-	elog(DEBUG1, "pgseccomp installed the filters of parallel leader %d", (int) slot.pid);
+	elog(DEBUG1, "pgseccomp installed the filters of parallel leader %d", (int) leader->pid);
 }

@@ -18,8 +18,6 @@ extern dsm_segment *pgseccomp_client_segment(const ProcessStack *stack,
 											 const CompiledFilter *next);
 extern void pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg);
 extern void pgseccomp_install_leader_stack(void);
-extern int	pgseccomp_leader_program(pid_t pid);
-extern void pgseccomp_learn_as_leader(pid_t pid, int program);
 extern uint64 pgseccomp_process_start_ticks(pid_t pid);
 
 #endif							/* PGSECCOMP_PARALLEL_H */

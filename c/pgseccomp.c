@@ -20,6 +20,7 @@
 #include "install.h"
 #include "parallel.h"
 #include "queue.h"
+#include "registry.h"
 #include "reports.h"
 #include "settings.h"
 #include "store.h"
@@ -231,6 +232,7 @@ _PG_init(void)
 	if (!pgseccomp_enabled)
 		return;
 
+	pgseccomp_registry_init();
 	load_global_filter();
 
 #ifdef PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK

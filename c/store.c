@@ -33,21 +33,6 @@ typedef struct Program
 } Program;
 
 /*
- * When a program was a target's, in clock ticks since boot: what a
- * parallel worker checks its leader's claim against.
- */
-typedef struct Span
-{
-	int			program;
-	char	   *owner;			/* "S", "R:<role>" or "T:<type>" */
-	uint64		from;
-	uint64		to;				/* 0: still current */
-} Span;
-
-static Span *spans = NULL;
-static int	nspans = 0;
-
-/*
  * Every program ever compiled here, numbered from 1; number 0 stands for
  * "no program of its own" (a target that decides as the global filter).
  */
@@ -122,118 +107,6 @@ pgseccomp_owner_key(TargetKind kind, const char *name, char *key)
 		strlcpy(key, "S", PGSECCOMP_OWNER_LEN);
 	else
 		snprintf(key, PGSECCOMP_OWNER_LEN, "%c:%s", kind == TARGET_ROLE ? 'R' : 'T', name);
-}
-
-static char *
-owner_key(const StoredTarget *t)
-{
-	char	   *key = palloc(PGSECCOMP_OWNER_LEN);
-
-	pgseccomp_owner_key(t->kind, t->name, key);
-	return key;
-}
-
-/* Open a span for each target's program now, close the spans of the others. */
-static void
-mark_current(const StoredTarget *fresh, int n)
-{
-	uint64		now = pgseccomp_boot_ticks();
-	char	  **keys = palloc(sizeof(char *) * Max(n, 1));
-	int			i,
-				j;
-
-	for (i = 0; i < n; i++)
-		keys[i] = owner_key(&fresh[i]);
-	for (j = 0; j < nspans; j++)
-	{
-		bool		kept = false;
-
-		for (i = 0; i < n && !kept && spans[j].to == 0; i++)
-			kept = fresh[i].ok && fresh[i].program == spans[j].program &&
-				strcmp(keys[i], spans[j].owner) == 0;
-		if (spans[j].to == 0 && !kept)
-			spans[j].to = now;
-	}
-	for (i = 0; i < n; i++)
-	{
-		bool		open = false;
-
-		if (!fresh[i].ok)
-			continue;
-		for (j = 0; j < nspans && !open; j++)
-			open = spans[j].to == 0 && spans[j].program == fresh[i].program &&
-				strcmp(spans[j].owner, keys[i]) == 0;
-		if (open)
-			continue;
-		spans = spans ? repalloc(spans, sizeof(Span) * (nspans + 1)) :
-			MemoryContextAlloc(TopMemoryContext, sizeof(Span));
-		spans[nspans].program = fresh[i].program;
-		spans[nspans].owner = MemoryContextStrdup(TopMemoryContext, keys[i]);
-		spans[nspans].from = now;
-		spans[nspans].to = 0;
-		nspans++;
-	}
-	pfree(keys);
-}
-
-static bool
-span_covers(const Span *sp, uint64 start_ticks)
-{
-	/* Start times are whole ticks: one started in a reload's tick may claim either side. */
-	return sp->to == 0 ||
-		(start_ticks != 0 && start_ticks >= sp->from && start_ticks <= sp->to);
-}
-
-/*
- * Was id (0: none of its own) the program of an owner that a leader could
- * have had when it started at start_ticks (0: unknown), or is it now? With
- * role NULL (not known yet, at fork), any target's; else that role's if
- * the role was listed then, or else the session's, and any backend type's.
- * So a leader may claim a backend type's filter of its time, never another
- * role's, and never one that a reload had replaced before it started.
- */
-bool
-pgseccomp_store_known_program(int id, uint64 start_ticks, const char *role)
-{
-	char	   *role_key = role ? psprintf("R:%s", role) : NULL;
-	bool		role_listed = false;
-	int			j;
-
-	for (j = 0; j < nspans && role_key; j++)
-		role_listed |= strcmp(spans[j].owner, role_key) == 0 && span_covers(&spans[j], start_ticks);
-	for (j = 0; j < nspans; j++)
-	{
-		const Span *sp = &spans[j];
-		bool		owner_ok = role_key == NULL || sp->owner[0] == 'T' ||
-			strcmp(sp->owner, role_listed ? role_key : "S") == 0;
-
-		if (sp->program == id && owner_ok && span_covers(sp, start_ticks))
-			return true;
-	}
-	return false;
-}
-
-/* Whose program id (> 0) is, as "S", "R:<role>" or "T:<type>"; NULL if unknown. */
-const char *
-pgseccomp_store_program_owner(int id)
-{
-	int			j;
-
-	for (j = nspans - 1; j >= 0 && id > 0; j--)
-		if (spans[j].program == id)
-			return spans[j].owner;
-	return NULL;
-}
-
-bool
-pgseccomp_store_program_has_owner(int id, const char *owner)
-{
-	int			j;
-
-	for (j = 0; j < nspans && id > 0; j++)
-		if (spans[j].program == id && strcmp(spans[j].owner, owner) == 0)
-			return true;
-	return false;
 }
 
 static char *
@@ -332,7 +205,6 @@ replace_targets(const HelperResponse *resp, List *requests)
 	resetStringInfo(&compiled);
 	all_sections(requests, &compiled);
 	MemoryContextSwitchTo(old);
-	mark_current(fresh, list_length(requests));
 	if (targets_context)
 		MemoryContextDelete(targets_context);
 	targets_context = cxt;

@@ -41,10 +41,7 @@ extern void pgseccomp_store_start(const HelperResponse *resp, List *requests);
 extern const StoredTarget *pgseccomp_store_find(TargetKind kind, const char *name);
 extern const StoredTarget *pgseccomp_store_targets(int *n);
 extern const struct sock_filter *pgseccomp_store_program(int id, int *ninsns);
-extern bool pgseccomp_store_known_program(int id, uint64 start_ticks, const char *role);
 extern void pgseccomp_owner_key(TargetKind kind, const char *name, char *key);
-extern const char *pgseccomp_store_program_owner(int id);
-extern bool pgseccomp_store_program_has_owner(int id, const char *owner);
 extern uint64 pgseccomp_boot_ticks(void);
 
 /* The global filter's description and the groups, kept at start. */

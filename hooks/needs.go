@@ -1,11 +1,13 @@
 package hooks
 
-// SelfNeeds is what pgseccomp's compile helper uses after start: the
+// SelfNeeds is what pgseccomp uses after start. Its compile helper: the
 // background worker forks it, it loads the Go library (which starts the Go
-// runtime and its threads), builds filters and writes them to a pipe. It
+// runtime and its threads), builds filters and writes them to a pipe; this
 // was derived by running the helper under strace -f on x86_64 with glibc
 // 2.36 and Go 1.26 (regress/t/003_process_model.pl checks that a strict
-// global filter still lets the helper work).
+// global filter still lets the helper work). And the registry of what each
+// process installed (c/registry.c): each sends a datagram, the postmaster
+// reads them.
 var SelfNeeds = []string{
 	// fork of the helper and its reaping by the worker
 	"clone", "clone3", "wait4", "kill", "set_robust_list", "rseq",
@@ -21,4 +23,6 @@ var SelfNeeds = []string{
 	"seccomp", "prctl",
 	// the pipe the worker reads the answer from
 	"pipe2", "poll",
+	// the registry
+	"sendto", "recvmsg",
 }

@@ -68,6 +68,20 @@ sub run
 	return ($out, $err);
 }
 
+# The program a session announced when it was confined, as its worker
+# reports it when the slot claims another; the slot is then set to it,
+# which leaves the session's workers as they were.
+sub announced
+{
+	my ($session) = @_;
+	$session->query_safe("SELECT forge('base:9999')");
+	my (undef, $e) = run($session, "SET force_parallel_mode = on; SELECT 1; RESET force_parallel_mode");
+	my ($program) = $e =~ /Program (\d+) announced, 9999 in its slot/
+	  or die "no announced program in: $e";
+	$session->query_safe("SELECT forge('base:$program')");
+	return $program;
+}
+
 # A new session denies readlink in the leader and in a worker. Reading the
 # link is an escape; any other failure is not, but is a failure too.
 sub new_session_denies
@@ -95,19 +109,28 @@ my $s = session();
 is((split / /, $out)[1], 2, 'baseline: a worker carries the global and the session filter');
 (undef, $err) = run($s, "$in_worker $readlink");
 like($err, $denied_in_worker, 'baseline: the worker denies readlink');
-like($s->query_safe("SELECT forge('show')"), qr/^pid \d+ base [1-9]\d* nclients 0 handle \d+$/,
-	'baseline: the session announces a program of the postmaster and no client programs');
+my $own_pid = $s->query_safe('SELECT pg_backend_pid()');
+unlike($s->query_safe("SELECT forge('show')"), qr/^pid $own_pid /,
+	'baseline: a session without client filters writes no slot');
+my $session_program = announced($s);
+cmp_ok($session_program, '>', 0, "baseline: the session announced program $session_program");
+($out) = run($s, "$in_worker $status");
+is((split / /, $out)[1], 2, 'baseline: with its slot written to match, a worker still carries two filters');
 $s->quit;
 
 # 1. Forgeries of a compromised backend, each in a session of its own.
 #    What its worker must do: be refused, or install the leader's real
 #    filters and deny readlink. What it must never do: read the link.
 my $refused = qr/parallel worker failed to initialize/;
+# The worker installed, as it was forked, the program its leader announced
+# when it was confined (not what the slot says now), and is refused when
+# the slot disagrees.
+my $not_announced = qr/filters of the leader of this parallel worker are not the ones it announced\nDETAIL:  Program (\d+) announced, -?\d+ in its slot\.\nCONTEXT:  parallel worker/;
 my %expect = (
-	base0 => $refused,
-	base0ff => $refused,
-	base9999 => $refused,
-	basenext => $refused,
+	base0 => $not_announced,
+	base0ff => $not_announced,
+	base9999 => $not_announced,
+	basenext => $not_announced,
 	# Client programs the leader announces but does not carry: the kernel's
 	# count of its filters gives them away. Refused in the worker's start-up
 	# transaction callback; that FATAL must leave no lock behind for the
@@ -119,6 +142,8 @@ my %expect = (
 foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle', 'scan')
 {
 	$s = session();
+	# Its slot written as the session would, so that only the forgery differs.
+	announced($s) if $mode ne 'scan';
 	if ($mode eq 'scan')
 	{
 		# Put programs where the scan can find them: this session's client
@@ -147,9 +172,8 @@ foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle'
 	note "$mode: parallel query error: $err";
 	if ($mode =~ /^base/)
 	{
-		like(slurp_file($node->logfile, $offset),
-			qr/pgseccomp: background worker not started: the filters of its parallel leader are unknown/,
-			"$mode: pgseccomp refused the worker at fork");
+		my ($announced) = $err =~ $not_announced;
+		is($announced, $session_program, "$mode: the worker took the program its leader announced");
 	}
 	elsif ($mode eq 'scan')
 	{
@@ -268,7 +292,7 @@ is($direct, "io_uring_setup OK\nio_uring_enter EBADF\nio_uring_register EBADF\nm
 ok(-d "$dirs/direct", 'control: the directory exists');
 
 $s = session();
-my ($mkdir_program) = $s->query_safe("SELECT forge('show')") =~ /base (\d+)/;
+my $mkdir_program = announced($s);
 ($out, $err) = run($s, "$in_worker $readlink");
 is($out, $tsdir, 'control: after the reload, a new session\'s worker reads the link');
 ($out, $err) = run($s, "CREATE TEMP TABLE probe (n serial, line text); COPY probe (line) FROM PROGRAM '$bin/uring_probe $dirs/server';"
@@ -300,8 +324,7 @@ $node->poll_query_until('postgres', 'SHOW pgseccomp.session_syscall_error', 'mkd
 # Process start times are whole clock ticks: start clearly after the reload.
 select(undef, undef, undef, 0.1);
 $s = session();
-my $slot = $s->query_safe("SELECT forge('show')");
-my ($tight) = $slot =~ /base (\d+)/;
+my $tight = announced($s);
 ($out, $err) = run($s, "$in_worker $readlink");
 like($err, $denied_in_worker, 'after the tightening reload, a new session\'s worker denies readlink');
 isnt($tight, $mkdir_program, 'the tightened session filter is a program of its own');
@@ -309,7 +332,7 @@ note "claiming program $mkdir_program: " . $s->query_safe("SELECT forge('base:$m
 ($out, $err) = run($s, "$in_worker $readlink");
 isnt($out, $tsdir, 'a leader claiming the program a reload replaced before it started: its worker does not read the link')
   or diag("err: $err");
-like($err, $refused, 'the worker is refused');
+like($err, $not_announced, 'the worker is refused');
 $s->quit;
 
 # 7. Another session's slot: a compromised backend rewrites what an
@@ -323,7 +346,7 @@ $node->poll_query_until('postgres', 'SHOW pgseccomp.session_roles', 'regress_rea
 select(undef, undef, undef, 0.1);
 my $reader = $node->background_psql('postgres', on_error_stop => 0, timeout => 60,
 	extra_params => [ '-U', 'regress_reader' ]);
-my ($reader_program) = $reader->query_safe("SELECT forge('show')") =~ /base (\d+)/;
+my $reader_program = announced($reader);
 ($out, $err) = run($reader, "$in_worker $readlink");
 is($out, $tsdir, 'control: the listed role\'s workers read the link');
 my $victim = session();
@@ -332,9 +355,37 @@ my $attacker = session();
 note $attacker->query_safe("SELECT forge('other:$victim_pid:base:$reader_program')");
 ($out, $err) = run($victim, "$in_worker $readlink");
 isnt($out, $tsdir, 'a session whose slot another backend gave the listed role\'s program: its worker does not read the link');
-like($err, qr/are not ones the server compiled for it\n(?:.*\n)*?.*CONTEXT:  parallel worker|$refused/,
-	'the worker is refused');
+like($err, $not_announced, 'the worker is refused');
 $victim->quit;
+
+# 8. The role its workers run as is the leader's to write too (in the
+#    parallel state it hands them). A session that denies readlink makes
+#    its worker run as the listed role that may read links, with or without
+#    that role's program claimed in its slot: the worker, down to its
+#    library's _PG_init, carries the program the session announced.
+$node->safe_psql('postgres', "CREATE FUNCTION forge_parallel(int, oid, text) RETURNS text AS '$bin/forge.so' LANGUAGE C STRICT");
+my $reader_oid = $node->safe_psql('postgres', "SELECT oid FROM pg_roles WHERE rolname = 'regress_reader'");
+foreach my $claim ($reader_program, -1)
+{
+	my $what = $claim < 0 ? 'as the role' : 'as the role, with its program claimed';
+	$s = session();
+	my $offset = -s $node->logfile;
+	($out, $err) = run($s, "SELECT forge_parallel($claim, $reader_oid, '$bin/forge.so')");
+	my $log = slurp_file($node->logfile, $offset);
+	like($log, qr/forge worker _PG_init: readlink Permission denied/,
+		"a worker made to run $what: its library's _PG_init cannot read the link");
+	unlike($log, qr/forge worker \w+: readlink ok/, "a worker made to run $what never reads the link");
+	if ($claim < 0)
+	{
+		like($log, qr/forge worker main: readlink Permission denied/,
+			"a worker made to run $what runs under the session's filter");
+	}
+	else
+	{
+		like($err, $not_announced, "a worker made to run $what is refused");
+	}
+	$s->quit;
+}
 
 # Dropping an innocent session's client programs from its slot.
 $victim = session();
@@ -352,6 +403,8 @@ $victim->quit;
 # slot over first.
 my $leaver = session();
 my $leaver_pid = $leaver->query_safe('SELECT pg_backend_pid()');
+is($leaver->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
+	'a session writes its slot with its first client filter');
 ($out) = run($attacker, "SELECT forge('other:$leaver_pid:base:1')");
 like($out, qr/^pid $leaver_pid /, 'the slot of a live backend is found by its pid');
 $leaver->quit;

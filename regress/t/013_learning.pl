@@ -108,13 +108,13 @@ workload('learning');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM seccomp_denials()'), '0', 'learning denies nothing');
 my $learned = $node->safe_psql('postgres', q{
 SELECT level || ' ' || setting || ' ' || role FROM seccomp_learned()
- WHERE syscall = 'sendto' AND calls > 0 AND backend_type = 'client backend' GROUP BY 1 ORDER BY 1});
+ WHERE syscall = 'recvfrom' AND calls > 0 AND backend_type = 'client backend' GROUP BY 1 ORDER BY 1});
 is($learned, join("\n",
 	'global pgseccomp.global_syscall_default postgres',
 	'global pgseccomp.global_syscall_default regress_learner',
 	'session pgseccomp.session_syscall_default postgres',
 	'session pgseccomp.session_syscall_default regress_learner'),
-	'both learning levels learned sendto, for each role');
+	'both learning levels learned recvfrom, for each role');
 like($node->safe_psql('postgres', q{
 SELECT string_agg(DISTINCT backend_type, ',' ORDER BY backend_type) FROM seccomp_learned()}),
 	qr/autovacuum.*checkpointer.*client backend.*parallel worker.*pg_cron.*postmaster/,

@@ -5,7 +5,9 @@
  *		less than it enforces itself.
  *
  * forge(mode) returns a line that says what it did:
- *   'show'       the slot of this backend in "pgseccomp leaders"
+ *   'show'       the slot of this backend in "pgseccomp leaders" (a session
+ *                writes it with its first client filter; every other mode
+ *                takes it over)
  *   'base0'      base_program 0, no client programs
  *   'base0ff'    base_program 0, no client programs, handle 0xffffffff
  *   'base9999'   base_program 9999, no client programs
@@ -17,27 +19,55 @@
  *                segment made here: a single RET ALLOW
  *   'scan'       every libseccomp BPF program found in the shared mappings of
  *                this process overwritten with RET ALLOW
- *   'other:PID:base:N'    the slot of another backend: base_program N
+ *   'other:PID:base:N'    the slot of another backend (taken over if it
+ *                wrote none): base_program N
  *   'other:PID:noclients' the slot of another backend: its client programs
  *                dropped (no DSM segment)
+ *
+ * forge_parallel(claim, as_user, path) starts one parallel worker whose
+ * entry point is in this library (at path), after claiming program claim
+ * in the slot (-1:
+ * the slot is kept) and writing role as_user (0: kept) where the worker
+ * reads whom it runs as. The worker logs, from this library's _PG_init and
+ * from its entry point, "forge worker <where>: readlink <result>" for the
+ * first tablespace link.
  */
 #include "postgres.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include <dirent.h>
+#include <errno.h>
+
+#include "access/parallel.h"
+#include "access/xact.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
 #include "storage/dsm.h"
+#include "storage/procarray.h"
+#include "storage/shm_toc.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 
 PG_MODULE_MAGIC;
+
+/* The start of PostgreSQL 15's FixedParallelState (access/transam/parallel.c). */
+typedef struct ForgedFixedState
+{
+	Oid			database_id;
+	Oid			authenticated_user_id;
+	Oid			current_user_id;
+	Oid			outer_user_id;
+} ForgedFixedState;
+
+#define FORGED_KEY_FIXED	UINT64CONST(0xFFFFFFFFFFFF0001)
 
 PG_FUNCTION_INFO_V1(forge);
 
@@ -48,7 +78,6 @@ typedef struct ForgedSlot
 	int32		base_program;
 	int32		nclients;
 	uint32		dsm_handle;
-	char		owner[NAMEDATALEN + 3];	/* for learning only */
 } ForgedSlot;
 
 static ForgedSlot *
@@ -147,12 +176,19 @@ forge(PG_FUNCTION_ARGS)
 	{
 		int			pid = atoi(mode + 6);
 		char	   *rest = strchr(mode + 6, ':');
+		PGPROC	   *proc;
 		int			i;
 
 		s = NULL;
 		for (i = 0; i <= MaxBackends && s == NULL; i++)
 			if (leaders()[i].pid == pid)
 				s = &leaders()[i];
+		if (s == NULL && (proc = BackendPidGetProc(pid)) != NULL)
+		{
+			/* It wrote no slot: take the one its workers will read. */
+			s = &leaders()[proc->backendId];
+			s->pid = pid;
+		}
 		if (s == NULL || rest == NULL)
 			elog(ERROR, "forge: no slot of process %d", pid);
 		before = show(s);
@@ -169,10 +205,10 @@ forge(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s -> %s", before, show(s))));
 	}
 	before = show(s);
-	if (s->pid != MyProcPid)
-		elog(ERROR, "forge: slot %d belongs to %d, not to %d", MyBackendId, s->pid, MyProcPid);
 	if (strcmp(mode, "show") == 0)
 		PG_RETURN_TEXT_P(cstring_to_text(before));
+	/* A session writes its slot with its first client filter: take it. */
+	s->pid = MyProcPid;
 	if (strcmp(mode, "base0") == 0 || strcmp(mode, "base0ff") == 0 ||
 		strcmp(mode, "base9999") == 0 || strcmp(mode, "basenext") == 0)
 	{
@@ -212,4 +248,75 @@ forge(PG_FUNCTION_ARGS)
 	else
 		elog(ERROR, "forge: unknown mode \"%s\"", mode);
 	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s -> %s", before, show(s))));
+}
+
+/* readlink of the first link in pg_tblspc, logged. */
+static void
+probe_readlink(const char *where)
+{
+	DIR		   *dir = opendir("pg_tblspc");
+	struct dirent *de;
+	char		path[MAXPGPATH];
+	char		target[MAXPGPATH];
+	const char *result = "no link";
+
+	while (dir != NULL && (de = readdir(dir)) != NULL)
+	{
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "pg_tblspc/%s", de->d_name);
+		result = readlink(path, target, sizeof(target)) >= 0 ? "ok" : strerror(errno);
+		break;
+	}
+	if (dir != NULL)
+		closedir(dir);
+	elog(LOG, "forge worker %s: readlink %s", where, result);
+}
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	if (IsParallelWorker())
+		probe_readlink("_PG_init");
+}
+
+PGDLLEXPORT void forge_worker_main(dsm_segment *seg, shm_toc *toc);
+
+void
+forge_worker_main(dsm_segment *seg, shm_toc *toc)
+{
+	probe_readlink("main");
+}
+
+PG_FUNCTION_INFO_V1(forge_parallel);
+
+Datum
+forge_parallel(PG_FUNCTION_ARGS)
+{
+	int32		claim = PG_GETARG_INT32(0);
+	Oid			as_user = PG_GETARG_OID(1);
+	char	   *library = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	ParallelContext *pcxt;
+
+	if (claim >= 0)
+	{
+		leaders()[MyBackendId].base_program = claim;
+		leaders()[MyBackendId].pid = MyProcPid;
+	}
+	EnterParallelMode();
+	pcxt = CreateParallelContext(library, "forge_worker_main", 1);
+	InitializeParallelDSM(pcxt);
+	if (as_user != InvalidOid)
+	{
+		ForgedFixedState *fps = shm_toc_lookup(pcxt->toc, FORGED_KEY_FIXED, false);
+
+		fps->authenticated_user_id = fps->current_user_id = fps->outer_user_id = as_user;
+	}
+	LaunchParallelWorkers(pcxt);
+	WaitForParallelWorkersToFinish(pcxt);
+	DestroyParallelContext(pcxt);
+	ExitParallelMode();
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%d workers launched", pcxt->nworkers_launched)));
 }

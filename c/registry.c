@@ -1,0 +1,212 @@
+/*
+ * registry.c
+ *		Which program each confined process stacked first, as it said itself
+ *		before it ran any role's code: what its parallel workers install.
+ *
+ * A parallel worker is forked by the postmaster and must install its
+ * leader's session, role or backend-type program. The leader cannot be
+ * asked once it runs a role's code: native code in it can write all of
+ * shared memory, and even the role its workers run as. So every process,
+ * as it is confined, sends one datagram with its program on a socket pair
+ * the postmaster made at start. The kernel stamps each datagram with the
+ * pid of its sender (SO_PASSCRED), which a process without CAP_SYS_ADMIN
+ * cannot forge; the postmaster reads them into its own memory before each
+ * fork, so a parallel worker inherits its leader's record. A process may
+ * send again later, but the first record of a process wins. Children close
+ * the receiving end, so none can take another's record away.
+ */
+#include "registry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "miscadmin.h"
+
+#include "parallel.h"
+
+/* What a process sends: its first program and whose it is. */
+typedef struct Announcement
+{
+	int32		program;		/* 0: none of its own; -1: compiled by itself */
+	char		owner[PGSECCOMP_OWNER_LEN];
+} Announcement;
+
+/* What the postmaster keeps of it. */
+typedef struct Record
+{
+	pid_t		pid;			/* from the kernel, not from the datagram */
+	uint64		arrived;		/* boot ticks when the postmaster read it */
+	Announcement said;
+} Record;
+
+static int	receive_end = -1;	/* the postmaster's only */
+static int	send_end = -1;
+static Record *records = NULL;
+static int	nrecords = 0;
+static int	records_cap = 0;
+
+/* In the postmaster, before its first fork. */
+void
+pgseccomp_registry_init(void)
+{
+	int			ends[2];
+	int			on = 1;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, ends) < 0 ||
+		setsockopt(ends[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0)
+		ereport(FATAL,
+				(errcode_for_socket_access(),
+				 errmsg("pgseccomp could not create the socket its processes announce their filters on: %m")));
+	receive_end = ends[0];
+	send_end = ends[1];
+}
+
+/* In every child, as it is forked: only the postmaster reads the records. */
+void
+pgseccomp_registry_forked(void)
+{
+	if (receive_end >= 0)
+		close(receive_end);
+	receive_end = -1;
+}
+
+static Record *
+find(pid_t pid)
+{
+	int			i;
+
+	for (i = 0; i < nrecords; i++)
+		if (records[i].pid == pid)
+			return &records[i];
+	return NULL;
+}
+
+/* Room for one more record: drop those of processes that are gone, or grow. */
+static Record *
+new_record(void)
+{
+	int			i,
+				kept = 0;
+
+	if (nrecords == records_cap)
+	{
+		for (i = 0; i < nrecords; i++)
+			if (kill(records[i].pid, 0) == 0 || errno != ESRCH)
+				records[kept++] = records[i];
+		nrecords = kept;
+	}
+	if (nrecords == records_cap)
+	{
+		/* malloc: an ERROR here, in the postmaster about to fork, would stop it. */
+		int			cap = records_cap ? records_cap * 2 : 64;
+		Record	   *grown = realloc(records, sizeof(Record) * cap);
+
+		if (grown == NULL)
+			return NULL;		/* the record is lost: its workers are refused */
+		records = grown;
+		records_cap = cap;
+	}
+	return &records[nrecords++];
+}
+
+/* One datagram: keep it if it is the first of its process. */
+static void
+take(pid_t pid, const Announcement *said)
+{
+	Record	   *r = find(pid);
+
+	/*
+	 * A record older than the process that has its pid now is a former
+	 * process's: replace it. Otherwise the process had its say already.
+	 */
+	if (r != NULL && r->arrived >= pgseccomp_process_start_ticks(pid))
+		return;
+	if (r == NULL && (r = new_record()) == NULL)
+		return;
+	r->pid = pid;
+	r->arrived = pgseccomp_boot_ticks();
+	r->said = *said;
+	r->said.owner[PGSECCOMP_OWNER_LEN - 1] = '\0';
+}
+
+/* In the postmaster, before each fork: read what has been announced. */
+void
+pgseccomp_registry_drain(void)
+{
+	int			i;
+
+	if (receive_end < 0 || IsUnderPostmaster)
+		return;
+	/* Bounded: a process that floods the socket must not hold up a fork. */
+	for (i = 0; i < 1024; i++)
+	{
+		Announcement said;
+		union
+		{
+			struct cmsghdr align;
+			char		buf[CMSG_SPACE(sizeof(struct ucred))];
+		}			control;
+		struct iovec iov = {.iov_base = &said, .iov_len = sizeof(said)};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
+		struct cmsghdr *c;
+		ssize_t		n = recvmsg(receive_end, &msg, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;				/* EAGAIN: nothing more */
+		if (n != sizeof(said) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+			continue;
+		for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+				c->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
+			{
+				struct ucred cred;
+
+				memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+				if (cred.pid > 0)
+					take(cred.pid, &said);
+			}
+	}
+}
+
+/*
+ * In a process being confined, before it runs any role's code: say which
+ * program it stacked. False if the datagram could not be sent.
+ */
+bool
+pgseccomp_registry_announce(int program, const char *owner)
+{
+	Announcement said;
+
+	memset(&said, 0, sizeof(said));
+	said.program = program;
+	strlcpy(said.owner, owner, sizeof(said.owner));
+	for (;;)
+	{
+		if (send(send_end, &said, sizeof(said), MSG_DONTWAIT) == sizeof(said))
+			return true;
+		if (errno != EINTR)
+			return false;
+	}
+}
+
+/*
+ * In a child just forked: what process pid, which started at start_ticks,
+ * announced. False if it announced nothing since it started.
+ */
+bool
+pgseccomp_registry_lookup(pid_t pid, uint64 start_ticks, int *program, char *owner)
+{
+	const Record *r = find(pid);
+
+	if (r == NULL || start_ticks == 0 || r->arrived < start_ticks)
+		return false;
+	*program = r->said.program;
+	strlcpy(owner, r->said.owner, PGSECCOMP_OWNER_LEN);
+	return true;
+}
