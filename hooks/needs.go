@@ -23,6 +23,7 @@ var SelfNeeds = []string{
 	"seccomp", "prctl",
 	// the pipe the worker reads the answer from
 	"pipe2", "poll",
-	// the registry
-	"sendto", "recvmsg",
+	// the registry: each process sends, the postmaster reads and tells
+	// processes apart by pidfd, parallel workers open their leader's
+	"sendto", "recvmsg", "pidfd_open",
 }

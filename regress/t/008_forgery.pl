@@ -398,6 +398,31 @@ is($out, '', 'with its client programs dropped from its slot, its worker does no
 like($err, qr/do not add up|Permission denied|$refused/, 'the worker is refused, or denied');
 $victim->quit;
 
+# 9. The registry (c/registry.c). A second announcement changes nothing:
+#    the first of a process counts. Here the session claims the listed
+#    role's program, then writes its slot to match, as a leader that did
+#    announce it would have.
+$s = session();
+note $s->query_safe("SELECT forge('registry:claim:$reader_program')");
+note $s->query_safe("SELECT forge('base:$reader_program')");
+($out, $err) = run($s, "$in_worker $readlink");
+isnt($out, $tsdir, 'a session that announces the listed role\'s program a second time: its worker does not read the link');
+like($err, $not_announced, 'the worker is refused: its slot is not what the session announced first');
+$s->quit;
+# A socket shut down by one process is replaced for those to come.
+$s = session();
+like($s->query_safe("SELECT forge('registry:shutdown')"), qr/^shut down fd \d+$/, 'a session shuts the registry socket down');
+$s->quit;
+foreach my $i (1 .. 3)
+{
+	my ($ret) = $node->psql('postgres', 'SELECT 1');
+	is($ret, 0, "connection $i after the shutdown succeeds");
+}
+$s = session();
+($out, $err) = run($s, "$in_worker $readlink");
+like($err, $denied_in_worker, 'and its parallel workers carry its filter');
+$s->quit;
+
 # A backend clears its slot when it exits: a later process with its pid is
 # not taken for it. The attacker looks, so that no new backend takes the
 # slot over first.

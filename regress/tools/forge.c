@@ -19,6 +19,9 @@
  *                segment made here: a single RET ALLOW
  *   'scan'       every libseccomp BPF program found in the shared mappings of
  *                this process overwritten with RET ALLOW
+ *   'registry:claim:N'    a second announcement on the registry socket
+ *                (c/registry.c): program N, as the session's owner
+ *   'registry:shutdown'   the registry socket shut down for writing
  *   'other:PID:base:N'    the slot of another backend (taken over if it
  *                wrote none): base_program N
  *   'other:PID:noclients' the slot of another backend: its client programs
@@ -43,6 +46,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/socket.h>
 
 #include "access/parallel.h"
 #include "access/xact.h"
@@ -165,6 +169,60 @@ scan(void)
 					mappings, total, out.data);
 }
 
+/* The end of the registry socket this process inherited: a connected AF_UNIX datagram socket. */
+static int
+registry_socket(void)
+{
+	int			fd;
+
+	for (fd = 0; fd < 1024; fd++)
+	{
+		int			type = 0,
+					domain = 0;
+		socklen_t	len = sizeof(int);
+		struct sockaddr_storage peer;
+		socklen_t	peer_len = sizeof(peer);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM &&
+			getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX &&
+			getpeername(fd, (struct sockaddr *) &peer, &peer_len) == 0)
+			return fd;
+	}
+	elog(ERROR, "forge: no registry socket");
+	return -1;
+}
+
+static char *
+forge_registry(const char *mode)
+{
+	int			fd = registry_socket();
+
+	if (strncmp(mode, "claim:", 6) == 0)
+	{
+		/* c/registry.c's Announcement */
+		struct
+		{
+			int32		program;
+			char		owner[NAMEDATALEN + 3];
+		}			said;
+
+		memset(&said, 0, sizeof(said));
+		said.program = atoi(mode + 6);
+		strlcpy(said.owner, "S", sizeof(said.owner));
+		if (send(fd, &said, sizeof(said), 0) != sizeof(said))
+			elog(ERROR, "forge: send: %m");
+		return psprintf("announced program %d on fd %d", said.program, fd);
+	}
+	if (strcmp(mode, "shutdown") == 0)
+	{
+		if (shutdown(fd, SHUT_WR) != 0)
+			elog(ERROR, "forge: shutdown: %m");
+		return psprintf("shut down fd %d", fd);
+	}
+	elog(ERROR, "forge: unknown mode \"registry:%s\"", mode);
+	return NULL;
+}
+
 Datum
 forge(PG_FUNCTION_ARGS)
 {
@@ -172,6 +230,8 @@ forge(PG_FUNCTION_ARGS)
 	ForgedSlot *s = &leaders()[MyBackendId];
 	char	   *before;
 
+	if (strncmp(mode, "registry:", 9) == 0)
+		PG_RETURN_TEXT_P(cstring_to_text(forge_registry(mode + 9)));
 	if (strncmp(mode, "other:", 6) == 0)
 	{
 		int			pid = atoi(mode + 6);
