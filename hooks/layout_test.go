@@ -32,6 +32,20 @@ func randomFilter(rng *rand.Rand, n int, def guc.Action) *hooks.Filter {
 	return f
 }
 
+// bothLayouts compiles f in each layout.
+func bothLayouts(t *testing.T, f *hooks.Filter, trap *hooks.Trap) (linear, tree []byte) {
+	t.Helper()
+	linear, err := f.BPFLayout(trap, hooks.Linear)
+	if err != nil {
+		t.Fatalf("linear: %v", err)
+	}
+	tree, err = f.BPFLayout(trap, hooks.Tree)
+	if err != nil {
+		t.Fatalf("tree: %v", err)
+	}
+	return linear, tree
+}
+
 // TestLayoutsDecideAlike: the linear and the tree program of a filter
 // return the same for every syscall number, of every architecture, made
 // from inside and outside the trapping ranges; whichever BPFWith picks
@@ -44,14 +58,7 @@ func TestLayoutsDecideAlike(t *testing.T) {
 		for _, def := range defaults {
 			f := randomFilter(rng, n, def)
 			for _, trap := range []*hooks.Trap{nil, hooks.NewTrap(testRanges, native)} {
-				linear, err := f.BPFLayout(trap, hooks.Linear)
-				if err != nil {
-					t.Fatalf("%d rules, default %v: linear: %v", n, def, err)
-				}
-				tree, err := f.BPFLayout(trap, hooks.Tree)
-				if err != nil {
-					t.Fatalf("%d rules, default %v: tree: %v", n, def, err)
-				}
+				linear, tree := bothLayouts(t, f, trap)
 				picked, err := f.BPFWith(trap)
 				if err != nil {
 					t.Fatalf("%d rules, default %v: BPFWith: %v", n, def, err)
@@ -109,14 +116,7 @@ func TestLayoutChoice(t *testing.T) {
 				f.Rules[nr] = dec(guc.Error, "session", 0)
 			}
 		}
-		linear, err := f.BPFLayout(nil, hooks.Linear)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, err := f.BPFLayout(nil, hooks.Tree)
-		if err != nil {
-			t.Fatal(err)
-		}
+		linear, tree := bothLayouts(t, f, nil)
 		if bytes.Equal(linear, tree) {
 			t.Fatalf("%d rules: libseccomp built the same program for both layouts", tt.rules)
 		}
@@ -178,14 +178,7 @@ func TestLayoutBelow(t *testing.T) {
 func TestDecideAlike(t *testing.T) {
 	nativeArch(t)
 	f := randomFilter(rand.New(rand.NewSource(3)), 40, guc.Allow)
-	linear, err := f.BPFLayout(nil, hooks.Linear)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := f.BPFLayout(nil, hooks.Tree)
-	if err != nil {
-		t.Fatal(err)
-	}
+	linear, tree := bothLayouts(t, f, nil)
 	if !hooks.DecideAlike(linear, tree) {
 		t.Fatal("the layouts of one filter are not alike")
 	}
