@@ -30,7 +30,6 @@
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
-#include "utils/acl.h"
 
 #include "fork.h"
 #include "install.h"
