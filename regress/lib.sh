@@ -55,5 +55,5 @@ server_tree() {
 
 # make in such a tree, as the server user, for this PostgreSQL.
 server_make() {
-	as_server_user env PG_CONFIG="$PG_CONFIG" make -s -C "$@"
+	as_server_user env PG_CONFIG="$PG_CONFIG" PG_TEST_EXTRA="${PG_TEST_EXTRA:-}" make -s -C "$@"
 }
