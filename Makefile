@@ -60,5 +60,9 @@ include $(PGXS)
 testtablespace:
 	rm -rf ./testtablespace && $(MKDIR_P) ./testtablespace
 
+# The TAP suites alone, as PostgreSQL's own test directories have them.
+prove_installcheck:
+	$(prove_installcheck)
+
 EXTRA_CLEAN += testtablespace
-.PHONY: testtablespace
+.PHONY: testtablespace prove_installcheck
