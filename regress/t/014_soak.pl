@@ -5,9 +5,10 @@
 # that changes nothing, never a FATAL, a PANIC or a restart.
 #
 # The full churn (5,000 connections, 200 reloads, about two minutes) runs
-# only when PG_TEST_EXTRA names soak, as regress/bench.sh has it; by
-# default a short one (400 connections, 20 reloads) makes the same checks,
-# which then catch only larger leaks.
+# only when PG_TEST_EXTRA names soak, as regress/bench.sh has it. By
+# default a short one (100 connections to warm up, then 400 connections
+# and 20 reloads) makes the same checks, which then catch only larger
+# leaks.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -22,9 +23,10 @@ use PgSeccomp;
 # Nothing here should take long to show up in the log.
 $PostgreSQL::Test::Utils::timeout_default = 30;
 
-# Transactions per pgbench client (4 clients, one connection each) and
-# reloads of the churn.
-my ($churn_per_client, $churn_reloads) = test_extra('soak') ? (1250, 200) : (100, 20);
+# Transactions per pgbench client (4 clients, one connection each) of the
+# warm-up and of the churn, and reloads of the churn.
+my ($warmup_per_client, $churn_per_client, $churn_reloads) =
+  test_extra('soak') ? (100, 1250, 200) : (25, 100, 20);
 note(test_extra('soak') ? 'the full soak' : 'the short soak; PG_TEST_EXTRA=soak runs the full one');
 
 my $node = seccomp_node('soak', conf => qq{
@@ -123,14 +125,14 @@ my $values = [ "pgseccomp.session_syscall_error = 'readlink'\n",
 # Warm up: the first connections and reloads allocate what later ones reuse.
 {
 	my ($out, $err) = ('', '');
-	my $h = start_pgbench(100, \$out, \$err);
+	my $h = start_pgbench($warmup_per_client, \$out, \$err);
 	foreach my $i (1 .. 10)
 	{
 		write_conf($node, 'session.conf', $values->[ $i % 2 ]);
 		$node->reload;
 		usleep(20_000);
 	}
-	check_pgbench($h, \$out, \$err, 400, 'warm-up');
+	check_pgbench($h, \$out, \$err, 4 * $warmup_per_client, 'warm-up');
 	reload_with($node, 'session.conf', $values->[0], show => [ 'pgseccomp.session_syscall_error', 'readlink' ]);
 	sleep(1);
 }
