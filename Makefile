@@ -40,5 +40,29 @@ uninstall-policy:
 
 .PHONY: install-policy uninstall-policy
 
+# Tests, against the installed extension (make install first; PostgreSQL
+# refuses to run as root, so run them as the server's user in a tree it can
+# write, as regress/run.sh does). make installcheck runs both: pg_regress
+# (regress/sql, regress/expected) on a temporary instance of its own, and
+# the TAP suites of regress/t (PG_TEST_EXTRA=soak for the full soak).
+REGRESS = pgseccomp export
+REGRESS_OPTS = --inputdir=regress --temp-instance=./tmp_check \
+	--temp-config=regress/pgseccomp.conf
+REGRESS_PREP = testtablespace
+TAP_TESTS = 1
+PROVE_TESTS ?= regress/t/*.pl
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# pgseccomp.sql creates a tablespace in ./testtablespace, which must exist
+# and be empty.
+testtablespace:
+	rm -rf ./testtablespace && $(MKDIR_P) ./testtablespace
+
+# The TAP suites alone, as PostgreSQL's own test directories have them.
+prove_installcheck:
+	$(prove_installcheck)
+
+EXTRA_CLEAN += testtablespace
+.PHONY: testtablespace prove_installcheck

@@ -12,7 +12,8 @@
 # disabled; then the cost of one syscall that a filter allows, denies
 # (recorded or not) and learns; the wall time of one set_client_filter
 # call; the attach cost of both filter layouts and their crossover; and,
-# as root with perf, the connection hook beside seccomp(2).
+# as root with perf, the connection hook beside seccomp(2); and last the
+# full soak test (regress/t/014_soak.pl, about two minutes).
 # Usage: regress/bench.sh [rounds] [seconds per pgbench run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -159,3 +160,8 @@ if [ "$(id -u)" = 0 ] && command -v perf >/dev/null; then
 else
 	echo "connection hook: run regress/hook_timing.sh as root with perf installed"
 fi
+
+# The full soak: 5,000 connections and 200 reloads (the test suite runs a
+# short one unless PG_TEST_EXTRA names soak).
+PG_TEST_EXTRA=soak server_make "$(server_tree soak)" prove_installcheck \
+	PROVE_TESTS=regress/t/014_soak.pl PROVE_FLAGS=--timer

@@ -41,3 +41,19 @@ throwaway_server() {
 		cat
 	} >>"$dir/data/postgresql.conf"
 }
+
+# A copy of this tree, without .git, in a scratch directory the server user
+# owns: make installcheck and make prove_installcheck write results/,
+# tmp_check/ and the test tools there, as that user.
+server_tree() {
+	local d
+	d=$(scratch_dir "$1")
+	tar --exclude=.git -cf - . | tar -C "$d" -xf -
+	[ "$(id -u)" = 0 ] && chown -R postgres: "$d"
+	echo "$d"
+}
+
+# make in such a tree, as the server user, for this PostgreSQL.
+server_make() {
+	as_server_user env PG_CONFIG="$PG_CONFIG" PG_TEST_EXTRA="${PG_TEST_EXTRA:-}" make -s -C "$@"
+}

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every pgseccomp test on a fresh machine: installs what is missing,
-# builds and installs, then runs the Go unit tests, the pg_regress suite on
-# a temp instance and the TAP tests, each starting its own throwaway server.
+# builds and installs, then runs the Go unit tests, the pg_regress suite
+# (make installcheck, on a temp instance) and the TAP suites (make
+# prove_installcheck), each starting its own throwaway servers.
+# PG_TEST_EXTRA=soak runs the full soak (regress/t/014_soak.pl) instead of
+# its short form; PROVE_TESTS=regress/t/NNN_name.pl runs only those TAP files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 regress/deps.sh
@@ -10,10 +13,8 @@ regress/deps.sh
 make -s
 make -s install
 
-# The server user must read the tests wherever this tree is checked out.
-tests=$(scratch_dir tests)
-cp -r regress/. "$tests/"
-chmod -R a+rX "$tests"
+# The server user must write the tests' tree wherever this one is checked out.
+tree=$(server_tree tests)
 
 passed=0
 failed=0
@@ -30,25 +31,17 @@ suite() {
 }
 
 regress_suite() {
-	local out
-	out=$(scratch_dir regress)
-	as_server_user mkdir "$out/testtablespace"
-	if ! as_server_user "$pg_regress" --bindir="$bindir" \
-		--inputdir="$tests" --outputdir="$out" \
-		--temp-instance="$out/tmp_check" --temp-config="$tests/pgseccomp.conf" \
-		pgseccomp export; then
-		cat "$out/regression.diffs" 2>/dev/null || true
+	# TAP_TESTS= leaves the TAP suites to prove_installcheck below.
+	if ! server_make "$tree" installcheck TAP_TESTS=; then
+		cat "$tree/regression.diffs" 2>/dev/null || true
 		return 1
 	fi
 }
 
 tap_suite() {
-	local out
-	out=$(scratch_dir tap)
-	if ! as_server_user env TESTDIR="$out" PG_REGRESS="$pg_regress" \
-		PERL5LIB="$pgxsdir/src/test/perl" \
-		prove --timer "$tests"/t/*.pl; then
-		tail -n 60 "$out"/tmp_check/log/* 2>/dev/null || true
+	if ! server_make "$tree" prove_installcheck PROVE_FLAGS=--timer \
+		${PROVE_TESTS:+PROVE_TESTS="$PROVE_TESTS"}; then
+		tail -n 60 "$tree"/tmp_check/log/* 2>/dev/null || true
 		return 1
 	fi
 }

@@ -7,23 +7,19 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('start_settings');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('start_settings', start => 0, conf => qq{
 include_if_exists = 'case.conf'
 });
-my $case_file = $node->data_dir . '/case.conf';
 
 # Start with the settings of one case; return whether it started and the log.
 sub start_with
 {
 	my ($settings) = @_;
-	open(my $fh, '>', $case_file) or die "could not write $case_file: $!";
-	print $fh $settings;
-	close($fh);
+	write_conf($node, 'case.conf', $settings);
 	my $offset = -s $node->logfile;
 	my $started = $node->start(fail_ok => 1);
 	my $log = slurp_file($node->logfile, $offset);
@@ -150,12 +146,9 @@ like($log,
 	qr/WARNING:  parameter "pgseccomp.global_syscall_error" denies syscall "sched_getaffinity", which pgseccomp needs after start/,
 	'and the server says so at start');
 
-my $fh;
-
 # A helper that cannot start its Go runtime (too little address space)
 # stops the server with the runtime's own words, not a guess.
-open($fh, '>', $case_file) or die $!;
-close($fh);
+write_conf($node, 'case.conf', '');
 my $offset = -s $node->logfile;
 system('sh', '-c', 'ulimit -v 500000; pg_ctl -D "$0" -l "$1" -w start >/dev/null 2>&1',
 	$node->data_dir, $node->logfile);
@@ -166,9 +159,7 @@ like(slurp_file($node->logfile, $offset),
 
 # A single-user backend (the DBA's recovery tool) runs under the global
 # filter alone: no authentication, no session filter, and no refusal.
-open($fh, '>', $case_file) or die $!;
-print $fh "pgseccomp.session_syscall_error = 'readlink'\n";
-close($fh);
+write_conf($node, 'case.conf', "pgseccomp.session_syscall_error = 'readlink'\n");
 my ($single_out, $single_err);
 IPC::Run::run([ 'postgres', '--single', '-D', $node->data_dir, 'postgres' ],
 	'<', \"SELECT 40 + 2 AS answer;\n", '>', \$single_out, '2>', \$single_err);

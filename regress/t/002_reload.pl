@@ -6,50 +6,33 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('reload');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('reload', conf => qq{
 pgseccomp.global_syscall_default = 'allow'
 pgseccomp.global_syscall_log = 'getppid'
 pgseccomp.session_syscall_error = 'readlink'
 restart_after_crash = on
 include_if_exists = 'session.conf'
 });
-$node->start;
 
-my $tsdir = $node->basedir . '/ts';
-mkdir($tsdir) or die "mkdir $tsdir: $!";
+add_tablespace($node);
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION pgseccomp;
-CREATE TABLESPACE ts LOCATION '$tsdir';
 CREATE ROLE regress_ann LOGIN SUPERUSER;
 CREATE ROLE regress_bob LOGIN SUPERUSER;
 });
 
-my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
 my $session_rows = "SELECT syscall || ' ' || filter_action FROM seccomp_filter()"
   . " WHERE context = 'session' ORDER BY syscallnum";
 
 sub readlink_denied
 {
 	my ($user) = @_;
-	my ($ret, $out, $err) = $node->psql('postgres', $readlink, extra_params => [ '-U', $user // 'postgres' ]);
+	my ($ret, $out, $err) = readlink_probe($node, $user // 'postgres');
 	return $ret != 0 && $err =~ /could not read symbolic link .*: Permission denied/;
-}
-
-# Set the session settings and reload; return once the postmaster has them.
-sub reload_with
-{
-	my ($settings, $show, $expect) = @_;
-	open(my $fh, '>', $node->data_dir . '/session.conf') or die $!;
-	print $fh $settings;
-	close($fh);
-	$node->reload;
-	$node->poll_query_until('postgres', "SHOW $show", $expect)
-	  or die "reload did not reach new sessions: $show is not $expect";
 }
 
 sub count_log
@@ -68,13 +51,13 @@ is($node->safe_psql('postgres', $session_rows),
 my $old = $node->background_psql('postgres', on_error_stop => 0);
 $old->query_safe("SELECT 1");
 
-reload_with("pgseccomp.session_syscall_error = 'sysinfo'\n",
-	'pgseccomp.session_syscall_error', 'sysinfo');
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'sysinfo'\n",
+	show => [ 'pgseccomp.session_syscall_error', 'sysinfo' ]);
 ok(!readlink_denied(), 'after reload, a new session may read links');
 is($node->safe_psql('postgres', $session_rows),
 	"<default> session->allow\nsysinfo session->error\ngetppid session->log",
 	'after reload, a new session shows the new filter');
-like($old->query($readlink) // '', qr/^$/, 'the old session still may not read links');
+like($old->query($READLINK) // '', qr/^$/, 'the old session still may not read links');
 like($old->{stderr}, qr/Permission denied/, 'the old session got permission denied');
 $old->{stderr} = '';
 is($old->query_safe($session_rows),
@@ -89,8 +72,8 @@ is(count_log(qr/pgseccomp compiled the filter of this connection itself/), 0,
 	'20 connections after the reload compiled nothing');
 
 # A bad value at reload is rejected by PostgreSQL and the old one stays.
-reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_log = 'readlnk'\n",
-	'pgseccomp.session_syscall_log', '*');
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_log = 'readlnk'\n",
+	show => [ 'pgseccomp.session_syscall_log', '*' ]);
 $node->wait_for_log(qr/invalid value for parameter "pgseccomp.session_syscall_log": "readlnk"\n.*DETAIL:  Syscall "readlnk" is unknown\.\n.*HINT:  Did you mean "readlink"\?/);
 is($node->safe_psql('postgres', 'SHOW pgseccomp.session_syscall_log'), '*', 'the bad value is not taken');
 is($node->safe_psql('postgres', $session_rows),
@@ -98,8 +81,8 @@ is($node->safe_psql('postgres', $session_rows),
 	'new sessions keep the previous filter');
 
 # A conflict between two lists is found by the worker; the old filter stays.
-reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_allow = 'uname'\npgseccomp.session_syscall_kill = 'uname'\n",
-	'pgseccomp.session_syscall_kill', 'uname');
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_allow = 'uname'\npgseccomp.session_syscall_kill = 'uname'\n",
+	show => [ 'pgseccomp.session_syscall_kill', 'uname' ]);
 $node->wait_for_log(qr/invalid value for parameter "pgseccomp.session_syscall_kill"\n.*DETAIL:  Syscall "uname" is also listed in "pgseccomp.session_syscall_allow"\.\n(?:.*HINT:.*\n)?.*LOG:  pgseccomp keeps the previous session filter/);
 is($node->safe_psql('postgres', $session_rows),
 	"<default> session->allow\nsysinfo session->error\ngetppid session->log",
@@ -118,23 +101,22 @@ is($node->safe_psql('postgres', $session_rows),
 
 # A list longer than pgseccomp accepts is refused when it is set.
 my $long = join(',', ('readlink') x 2000);
-my $offset_long = -s $node->logfile;
-reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_log = '$long'\n",
-	'pgseccomp.session_syscall_error', 'sysinfo');
+my $offset_long = reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_syscall_log = '$long'\n",
+	show => [ 'pgseccomp.session_syscall_error', 'sysinfo' ]);
 $node->wait_for_log(qr/invalid value for parameter "pgseccomp.session_syscall_log"(?s:.*)DETAIL:  The list has 17999 bytes; at most 16384 are accepted\./, $offset_long);
 is($node->safe_psql('postgres', 'SHOW pgseccomp.session_syscall_log'), '*', 'a list that is too long is refused at reload');
 
 # A role override is not checked by PostgreSQL: a bad one refuses that
 # role's connections with the reason, and no one else's.
-reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_roles = 'regress_ann'\nsession_syscall_error.regress_ann = 'readlink,nosuchcall'\n",
-	'pgseccomp.session_roles', 'regress_ann');
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_roles = 'regress_ann'\nsession_syscall_error.regress_ann = 'readlink,nosuchcall'\n",
+	show => [ 'pgseccomp.session_roles', 'regress_ann' ]);
 $node->connect_fails('dbname=postgres user=regress_ann', 'a bad role override refuses the role',
 	expected_stderr => qr/FATAL:  could not load the pgseccomp filter for role "regress_ann": invalid value for parameter "session_syscall_error.regress_ann"\nDETAIL:  Syscall "nosuchcall" is unknown\./);
 $node->connect_ok('dbname=postgres user=regress_bob', 'other roles still connect');
 
 # Fixed, the role gets its own filter.
-reload_with("pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_roles = 'regress_ann'\nsession_syscall_error.regress_ann = 'readlink'\n",
-	"session_syscall_error.regress_ann", 'readlink');
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'sysinfo'\npgseccomp.session_roles = 'regress_ann'\nsession_syscall_error.regress_ann = 'readlink'\n",
+	show => [ "session_syscall_error.regress_ann", 'readlink' ]);
 ok(readlink_denied('regress_ann'), 'the role override denies readlink to its role');
 ok(!readlink_denied('regress_bob'), 'and not to other roles');
 

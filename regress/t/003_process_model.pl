@@ -6,6 +6,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
 # The preloaded module has no link-time dependency on the Go library.
 my $pkglibdir = `pg_config --pkglibdir`;
@@ -25,26 +28,12 @@ sub status
 	return \%s;
 }
 
-# The postmaster and every process it forked.
-sub cluster_processes
-{
-	my ($node) = @_;
-	my $postmaster = $node->safe_psql('postgres',
-		"SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)");
-	my @pids = ($postmaster);
-	foreach my $stat (glob('/proc/[0-9]*/stat'))
-	{
-		open(my $fh, '<', $stat) or next;
-		my $line = <$fh>;
-		push @pids, $1 if $line && $line =~ /^(\d+) \(.*\) \S (\d+) / && $2 == $postmaster;
-	}
-	return ($postmaster, @pids);
-}
-
 sub check_processes
 {
 	my ($node, $when) = @_;
-	my ($postmaster, @pids) = cluster_processes($node);
+	# The postmaster and every process it forked.
+	my $postmaster = postmaster_pid($node);
+	my @pids = ($postmaster, children($postmaster));
 	cmp_ok(scalar @pids, '>=', 6, "$when: the postmaster and its children are found");
 	foreach my $pid (@pids)
 	{
@@ -59,24 +48,18 @@ sub check_processes
 	return $postmaster;
 }
 
-my $node = PostgreSQL::Test::Cluster->new('process_model');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('process_model', conf => qq{
 pgseccomp.global_syscall_default = 'log'
 pgseccomp.global_syscall_allow = 'read,write'
 pgseccomp.session_syscall_error = 'sysinfo'
 include_if_exists = 'session.conf'
 });
-$node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pgseccomp');
 check_processes($node, 'after start');
 
 # A reload makes the worker fork the helper; the worker itself stays Go-free.
-$node->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
-$node->reload;
-$node->wait_for_log(qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/);
+my $checked = qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/;
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'uname'\n", log => $checked);
 check_processes($node, 'after a compile');
 is($node->safe_psql('postgres',
 		"SELECT filter_action FROM seccomp_filter() WHERE syscall = 'uname' AND context = 'session'"),
@@ -86,23 +69,16 @@ $node->stop;
 # A global filter that denies everything but what PostgreSQL was measured
 # to need: what pgseccomp adds for its helper (source "pgseccomp") is enough
 # to compile after a reload and for set_client_filter.
-my $deny = PostgreSQL::Test::Cluster->new('deny_default');
-$deny->init;
-$deny->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $deny = seccomp_node('deny_default', conf => qq{
 pgseccomp.global_syscall_default = 'error'
 pgseccomp.global_syscall_allow = '\@postgres-server'
 include_if_exists = 'session.conf'
 });
-$deny->start;
 $deny->safe_psql('postgres', 'CREATE EXTENSION pgseccomp');
 like($deny->safe_psql('postgres',
 		"SELECT string_agg(syscall, ',' ORDER BY syscall) FROM seccomp_filter() WHERE filter_action = 'pgseccomp->allow'"),
 	qr/\bsched_getaffinity\b.*\bsigaltstack\b/, 'the helper\'s needs are allowed with source pgseccomp');
-$deny->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
-$deny->reload;
-$deny->wait_for_log(qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/);
+reload_with($deny, 'session.conf', "pgseccomp.session_syscall_error = 'uname'\n", log => $checked);
 is($deny->safe_psql('postgres',
 		"SELECT filter_action FROM seccomp_filter() WHERE context = 'session' AND syscall = 'uname'"),
 	'session->error', 'under a deny-by-default global filter the worker still compiles after a reload');
@@ -116,26 +92,19 @@ $deny->stop;
 
 # A global filter that kills what the helper needs: the helper dies of
 # SIGSYS. That is a message, not a crash, and sessions fail closed.
-my $strict = PostgreSQL::Test::Cluster->new('helper_killed');
-$strict->init;
-$strict->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $strict = seccomp_node('helper_killed', conf => qq{
 pgseccomp.global_syscall_kill = 'sched_getaffinity'
 pgseccomp.session_syscall_error = 'sysinfo'
 include_if_exists = 'session.conf'
 });
-$strict->start;
 ok($strict->log_contains(qr/WARNING:  parameter "pgseccomp.global_syscall_kill" denies syscall "sched_getaffinity", which pgseccomp needs after start/),
 	'the start warns that the helper will be killed');
-my $postmaster = $strict->safe_psql('postgres',
-	"SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)");
+my $postmaster = postmaster_pid($strict);
 my $old = $strict->background_psql('postgres');
 $old->query_safe('CREATE EXTENSION pgseccomp');
 
-$strict->append_conf('session.conf', "pgseccomp.session_syscall_error = 'uname'\n");
-$strict->reload;
-$strict->wait_for_log(qr/LOG:  pgseccomp helper was terminated by a signal\n.*DETAIL:  Signal 31: Bad system call\.\n.*HINT:  The global filter kills a syscall that pgseccomp needs; see the warnings at server start/);
+reload_with($strict, 'session.conf', "pgseccomp.session_syscall_error = 'uname'\n",
+	log => qr/LOG:  pgseccomp helper was terminated by a signal\n.*DETAIL:  Signal 31: Bad system call\.\n.*HINT:  The global filter kills a syscall that pgseccomp needs; see the warnings at server start/);
 $strict->connect_fails('dbname=postgres', 'a session whose filter cannot be built is refused',
 	expected_stderr => qr/FATAL:  could not compile the pgseccomp filter of this connection: pgseccomp helper was terminated by a signal\nDETAIL:  Signal 31: Bad system call\./);
 is($old->query_safe('SELECT 1'), '1', 'an existing session goes on');

@@ -6,6 +6,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
 # What client backends of this test need, measured with strace -f on a
 # server running the same statements (x86_64, glibc 2.36, PostgreSQL 15),
@@ -25,11 +28,7 @@ my $backend = join(',', qw(
 	setsockopt setsid shutdown signalfd4 socket stat statfs statx symlink
 	sync_file_range sysinfo tgkill truncate umask uname unlink write));
 
-my $node = PostgreSQL::Test::Cluster->new('client_filter');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('client_filter', conf => qq{
 pgseccomp.session_syscall_default = 'error'
 pgseccomp.session_syscall_allow = '$backend'
 pgseccomp.session_syscall_error = 'clone'
@@ -38,16 +37,13 @@ pgseccomp.session_roles = 'regress_forker'
 session_syscall_allow.regress_forker = '$backend,clone,clone3,wait4,execve,arch_prctl'
 session_syscall_error.regress_forker = ''
 });
-$node->start;
 
-my $tsdir = $node->basedir . '/ts';
-mkdir($tsdir) or die "mkdir $tsdir: $!";
+add_tablespace($node);
 my $file = $node->basedir . '/hello.txt';
 PostgreSQL::Test::Utils::append_to_file($file, "hello\n");
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION pgseccomp;
 CREATE EXTENSION plperlu;
-CREATE TABLESPACE ts LOCATION '$tsdir';
 CREATE FUNCTION cat(path text) RETURNS text LANGUAGE plperlu AS \$\$
   my \$out = `cat \$_[0]`;
   die "could not run cat: \$!\\n" unless defined \$out;
@@ -59,7 +55,6 @@ CREATE ROLE regress_nobody LOGIN;
 GRANT EXECUTE ON FUNCTION set_client_filter(text, text, text, text, text), seccomp_filter() TO regress_forker;
 });
 
-my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
 my $filters = "SELECT regexp_replace(pg_read_file('/proc/self/status'), '.*Seccomp_filters:\\s*(\\d+).*', '\\1', 's')";
 my $rows = "SELECT string_agg(syscall || ' ' || filter_action, ', ' ORDER BY syscallnum)"
   . " FROM seccomp_filter() WHERE context = 'session' AND syscall IN (%s)";
@@ -78,7 +73,7 @@ $s->{stderr} = '';
 is($s->query_safe("SELECT set_client_filter('error', NULL, NULL, 'readlink', NULL)"),
 	'OK', 'set_client_filter works in a session that cannot fork');
 is($s->query_safe($filters), '3', 'the client filter is loaded');
-$s->query($readlink);
+$s->query($READLINK);
 like($s->{stderr}, qr/could not read symbolic link .*: Permission denied/, 'and readlink is denied');
 $s->{stderr} = '';
 is($s->query_safe(sprintf($rows, "'readlink','getdents64'")),
@@ -91,13 +86,13 @@ is($s->query_safe($filters), '4', 'four filters are loaded');
 $s->query("SELECT pg_ls_dir('.')");
 like($s->{stderr}, qr/could not read directory "\.": Permission denied/, 'the second filter denies getdents64');
 $s->{stderr} = '';
-$s->query($readlink);
+$s->query($READLINK);
 like($s->{stderr}, qr/Permission denied/, 'the first still denies readlink');
 $s->{stderr} = '';
 
 is($s->query_safe("SELECT set_client_filter('allow', 'readlink,getdents64', '*', '', '')"),
 	'OK', 'an attempt to loosen loads a filter');
-$s->query($readlink);
+$s->query($READLINK);
 like($s->{stderr}, qr/Permission denied/, 'but readlink stays denied');
 $s->{stderr} = '';
 is($s->query_safe(sprintf($rows, "'readlink','getdents64'")),
@@ -138,15 +133,7 @@ $s->quit;
 
 # A call canceled while it waits gives its request slot up: more cancels
 # than there are slots leave set_client_filter working.
-my ($postmaster) = split /\n/, slurp_file($node->data_dir . '/postmaster.pid');
-my $compiler;
-foreach my $stat (glob('/proc/[0-9]*/stat'))
-{
-	open(my $fh, '<', $stat) or next;
-	my ($pid, $ppid) = (<$fh> // '') =~ /^(\d+) \(postgres\) \S (\d+) /;
-	$compiler = $pid if $pid && $ppid == $postmaster
-	  && slurp_file("/proc/$pid/cmdline") =~ /pgseccomp compiler/;
-}
+my $compiler = compiler_worker($node);
 ok($compiler && kill('STOP', $compiler), 'the compiler worker is stopped');
 $s = $node->background_psql('postgres', on_error_stop => 0);
 $s->query_safe("SET statement_timeout = '200ms'");
@@ -168,13 +155,7 @@ $s->quit;
 # The worker's one helper child, once earlier helpers have exited.
 sub compiler_helper
 {
-	my @live;
-	foreach my $stat (glob('/proc/[0-9]*/stat'))
-	{
-		open(my $fh, '<', $stat) or next;
-		my ($pid, $state, $ppid) = (<$fh> // '') =~ /^(\d+) \(.*\) (\S) (\d+) /;
-		push @live, $pid if $pid && $ppid == $compiler && $state ne 'Z';
-	}
+	my @live = children($compiler, live => 1);
 	return @live == 1 ? $live[0] : undef;
 }
 my $warm;

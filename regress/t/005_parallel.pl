@@ -6,25 +6,21 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('parallel');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('parallel', conf => qq{
 pgseccomp.session_syscall_error = 'readlink'
 pgseccomp.session_roles = 'regress_reader'
 session_syscall_error.regress_reader = ''
 max_parallel_workers_per_gather = 2
 include_if_exists = 'session.conf'
 });
-$node->start;
 
-my $tsdir = $node->basedir . '/ts';
-mkdir($tsdir) or die "mkdir $tsdir: $!";
+my $tsdir = add_tablespace($node);
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION pgseccomp;
-CREATE TABLESPACE ts LOCATION '$tsdir';
 CREATE ROLE regress_reader LOGIN SUPERUSER;
 -- Large enough for the planner to choose a parallel scan on its own.
 CREATE TABLE big AS SELECT g, (SELECT oid FROM pg_tablespace WHERE spcname = 'ts') AS ts
@@ -33,41 +29,32 @@ VACUUM ANALYZE big;
 });
 
 my $in_worker = "SET force_parallel_mode = on; SET parallel_leader_participation = off;";
-my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+my $readlink = $READLINK;
 my $planned = "SET force_parallel_mode = off; SET parallel_leader_participation = off;"
   . " SELECT count(pg_tablespace_location(ts)) FROM big WHERE g % 1000 = 0";
 my $status = "SELECT regexp_replace(pg_read_file('/proc/self/status'),"
   . " '.*\\nPid:\\s*(\\d+).*Seccomp_filters:\\s*(\\d+).*', '\\1 \\2', 's')";
 
-sub run
-{
-	my ($session, $sql) = @_;
-	my $out = $session->query($sql);
-	my $err = $session->{stderr};
-	$session->{stderr} = '';
-	return ($out, $err);
-}
-
 # The plain session: readlink is denied, in the leader and in workers.
 my $s = $node->background_psql('postgres', on_error_stop => 0);
 my $leader = $s->query_safe('SELECT pg_backend_pid()');
-my (undef, $err) = run($s, $readlink);
+my (undef, $err) = query_err($s, $readlink);
 like($err, qr/Permission denied/, 'the session filter denies readlink in the leader');
 
 like($s->query_safe("$in_worker EXPLAIN (COSTS OFF) $readlink"), qr/Gather/,
 	'force_parallel_mode puts the call in a worker');
-my ($out) = run($s, "$in_worker $status");
+my ($out) = query_err($s, "$in_worker $status");
 my ($worker_pid, $worker_filters) = split / /, $out;
 isnt($worker_pid, $leader, 'the status comes from a parallel worker');
 is($worker_filters, 2, 'the worker has the global and the session filter');
-(undef, $err) = run($s, "$in_worker $readlink");
+(undef, $err) = query_err($s, "$in_worker $readlink");
 like($err, qr/could not read symbolic link .*: Permission denied\nCONTEXT:  parallel worker/,
 	'force_parallel_mode: the session filter denies readlink in the worker');
 
 like($s->query_safe("SET force_parallel_mode = off; SET parallel_leader_participation = off;"
 		. " EXPLAIN (COSTS OFF) SELECT count(pg_tablespace_location(ts)) FROM big WHERE g % 1000 = 0"),
 	qr/Gather.*\n.*\n.*Parallel Seq Scan on big/s, 'the planner chooses a parallel plan for the large table');
-(undef, $err) = run($s, $planned);
+(undef, $err) = query_err($s, $planned);
 like($err, qr/Permission denied\nCONTEXT:  parallel worker/,
 	'a parallel plan of the planner: the session filter denies readlink in the workers');
 
@@ -92,7 +79,7 @@ BEGIN
 END $$;
 });
 my $offset = -s $node->logfile;
-(undef, $err) = run($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB';"
+(undef, $err) = query_err($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB';"
 	  . " CREATE INDEX big_probe ON big (filters_probe(g)); DROP INDEX big_probe");
 is($err, '', 'a parallel index build: every process that evaluates the expression has the session filter');
 my %probes = slurp_file($node->logfile, $offset) =~ /filters_probe pid (\d+) filters (\d+)/g;
@@ -118,12 +105,12 @@ my @ddl = (
 	[ 'ALTER TABLE ALTER COLUMN TYPE', 'ALTER TABLE big ALTER COLUMN g TYPE bigint' ],);
 foreach my $case (@ddl)
 {
-	(undef, $err) = run($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB'; $case->[1]");
+	(undef, $err) = query_err($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB'; $case->[1]");
 	is($err, '', "$case->[0] succeeds");
 }
 $node->safe_psql('postgres', 'CREATE INDEX big_probe2 ON big (filters_probe(g::int))');
 $offset = -s $node->logfile;
-(undef, $err) = run($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB'; REINDEX INDEX big_probe2");
+(undef, $err) = query_err($s, "SET max_parallel_maintenance_workers = 2; SET maintenance_work_mem = '256MB'; REINDEX INDEX big_probe2");
 is($err, '', 'REINDEX of an expression index: every process that evaluates it has the session filter');
 %probes = slurp_file($node->logfile, $offset) =~ /filters_probe pid (\d+) filters (\d+)/g;
 cmp_ok(scalar keys %probes, '>=', 2, 'REINDEX ran in the leader and parallel workers');
@@ -133,21 +120,19 @@ $node->safe_psql('postgres', 'DROP INDEX big_probe2');
 # A client filter is carried too.
 is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
 	'a client filter is loaded');
-($out) = run($s, "$in_worker $status");
+($out) = query_err($s, "$in_worker $status");
 is((split / /, $out)[1], 3, 'the worker has the client filter as well');
-(undef, $err) = run($s, "$in_worker SELECT count(*) FROM pg_ls_dir('.')");
+(undef, $err) = query_err($s, "$in_worker SELECT count(*) FROM pg_ls_dir('.')");
 like($err, qr/could not read directory "\.": Permission denied\nCONTEXT:  parallel worker/,
 	'the client filter denies getdents64 in the worker');
 
 # A reload does not change what an existing session's workers enforce.
-$node->append_conf('session.conf', "pgseccomp.session_syscall_error = ''\n");
-$node->reload;
-$node->poll_query_until('postgres', 'SHOW pgseccomp.session_syscall_error', '')
-  or die 'the reload did not arrive';
-(undef, $err) = run($s, "$in_worker $readlink");
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = ''\n",
+	show => [ 'pgseccomp.session_syscall_error', '' ]);
+(undef, $err) = query_err($s, "$in_worker $readlink");
 like($err, qr/Permission denied\nCONTEXT:  parallel worker/,
 	'after a reload, the old session\'s workers still deny readlink');
-(undef, $err) = run($s, $planned);
+(undef, $err) = query_err($s, $planned);
 like($err, qr/Permission denied\nCONTEXT:  parallel worker/,
 	'after a reload, so do the workers of a planned parallel query');
 $s->quit;
@@ -155,17 +140,17 @@ $s->quit;
 # Without the filters the same statements succeed in workers: the tests
 # above fail because of the filters, not because of something else.
 $s = $node->background_psql('postgres', on_error_stop => 0);
-($out, $err) = run($s, "$in_worker $readlink");
+($out, $err) = query_err($s, "$in_worker $readlink");
 is($out, $tsdir, 'a new session after the reload reads the link in a worker');
-($out, $err) = run($s, $planned);
+($out, $err) = query_err($s, $planned);
 is($out, '1600', 'and runs the planned parallel query');
 is($err, '', 'without error');
 
 $s->quit;
 $s = $node->background_psql('postgres', on_error_stop => 0, extra_params => [ '-U', 'regress_reader' ]);
-($out, $err) = run($s, "$in_worker $status");
+($out, $err) = query_err($s, "$in_worker $status");
 is((split / /, $out)[1], 1, 'a role whose settings equal the global ones: its worker has the global filter alone');
-($out, $err) = run($s, "$in_worker SELECT count(*) > 0 FROM pg_ls_dir('.')");
+($out, $err) = query_err($s, "$in_worker SELECT count(*) > 0 FROM pg_ls_dir('.')");
 is($out, 't', 'and getdents64 works there without a client filter');
 $s->quit;
 

@@ -6,12 +6,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('policy_syntax');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('policy_syntax', conf => qq{
 # 80 is chdir on x86_64; stat64 exists on i386 and ARM, not here.
 pgseccomp.session_syscall_error = 'readlink:EPERM, 80, \@clock'
 pgseccomp.session_syscall_kill = 'stat64'
@@ -23,17 +22,11 @@ session_syscall_error.regress_grouped = ''
 session_syscall_kill.regress_grouped = ''
 include_if_exists = 'session.conf'
 });
-$node->start;
 ok($node->log_contains(qr/WARNING:  parameter "pgseccomp.session_syscall_kill" names syscall "stat64", which this architecture does not have\n.*DETAIL:  It is skipped\./),
 	'a syscall of another architecture is skipped with a warning');
 
-my $tsdir = $node->basedir . '/ts';
-mkdir($tsdir) or die "mkdir $tsdir: $!";
-$node->safe_psql('postgres', qq{
-CREATE EXTENSION pgseccomp VERSION '1.0';
-CREATE TABLESPACE ts LOCATION '$tsdir';
-});
-my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+add_tablespace($node);
+$node->safe_psql('postgres', "CREATE EXTENSION pgseccomp VERSION '1.0'");
 my $rows = "SELECT string_agg(syscall || ' ' || filter_action, ', ' ORDER BY syscallnum)"
   . " FROM seccomp_filter() WHERE context = 'session' AND syscall IN (%s)";
 
@@ -47,7 +40,7 @@ is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extna
 is($node->safe_psql('postgres', sprintf($rows, "'chdir', 'readlink', 'readlinkat', 'stat64'")),
 	'chdir session->error, readlink session->error:EPERM, readlinkat session->error:EPERM',
 	'a number is shown by name, an errno per rule, a sibling follows, a foreign name is left out');
-($ret, $out, $err) = $node->psql('postgres', $readlink);
+($ret, $out, $err) = readlink_probe($node);
 like($err, qr/could not read symbolic link .*: Operation not permitted/,
 	'readlink:EPERM really returns EPERM');
 
@@ -87,7 +80,7 @@ like($lint, qr/stat64", which this architecture does not have/, 'seccomp_lint() 
 my $s = $node->background_psql('postgres', on_error_stop => 0);
 is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'readlink:ENOSYS', NULL)"), 'OK',
 	'set_client_filter with an errno');
-$s->query($readlink);
+$s->query($READLINK);
 like($s->{stderr}, qr/could not read symbolic link .*: Function not implemented/,
 	'the client filter\'s errno is returned');
 $s->{stderr} = '';
@@ -149,12 +142,7 @@ my @reload = (
 foreach my $case (@reload)
 {
 	my ($setting, $expected) = @$case;
-	my $offset = -s $node->logfile;
-	open(my $fh, '>', $node->data_dir . '/session.conf') or die $!;
-	print $fh "$setting\n";
-	close($fh);
-	$node->reload;
-	$node->wait_for_log($expected, $offset);
+	reload_with($node, 'session.conf', "$setting\n", log => $expected);
 	pass("reload of $setting is refused with the setting, the token and a suggestion");
 }
 is($node->safe_psql('postgres', sprintf($rows, "'chdir', 'readlink'")),

@@ -8,13 +8,12 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('neighbours');
-$node->init(allows_streaming => 'logical');
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp,pg_cron'
-pgseccomp.enabled = on
+my $node = seccomp_node('neighbours', init => { allows_streaming => 'logical' },
+	preload => 'pgseccomp,pg_cron', conf => qq{
 pgseccomp.session_syscall_error = 'readlink'
 pgseccomp.session_roles = 'regress_trusted'
 session_syscall_error.regress_trusted = ''
@@ -25,34 +24,13 @@ cron.database_name = 'postgres'
 cron.use_background_workers = on
 include_if_exists = 'types.conf'
 });
-$node->start;
 
-# Replaces the backend type settings (the caller reloads or restarts). The
-# overrides come before pgseccomp.backend_types so that the postmaster's
-# compile at the reload includes them (see "How it works" in README.md).
-sub set_types
-{
-	my ($conf) = @_;
-	open my $fh, '>', $node->data_dir . '/types.conf' or die "types.conf: $!";
-	print $fh $conf;
-	close $fh;
-}
+# types.conf holds the backend type settings. Their overrides come before
+# pgseccomp.backend_types so that the postmaster's compile at the reload
+# includes them (see "How it works" in README.md).
 
-# Waits up to 30 s for a line in the log after $offset; false if none came.
-sub log_shows
-{
-	my ($re, $offset) = @_;
-	foreach (1 .. 300)
-	{
-		return 1 if slurp_file($node->logfile, $offset) =~ $re;
-		usleep(100_000);
-	}
-	return 0;
-}
-
-my $tsdir = $node->basedir . '/ts';
-mkdir($tsdir) or die "mkdir $tsdir: $!";
-my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+my $tsdir = add_tablespace($node);
+my $readlink = $READLINK;
 
 # Tries the readlink and returns what happened: the path, or the error,
 # prefixed with the backend type of the process that tried.
@@ -75,7 +53,6 @@ END \$\$;
 
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION pgseccomp;
-CREATE TABLESPACE ts LOCATION '$tsdir';
 CREATE ROLE regress_plain LOGIN;
 CREATE ROLE regress_trusted LOGIN;
 -- backend_type of its own process, also where the role differs from it.
@@ -86,9 +63,9 @@ GRANT CREATE ON SCHEMA public TO regress_plain;
 # The probe and the readlink SELECT themselves work: a listed role with an
 # empty error list reads the link, the plain role is denied.
 my $ok = qr/^\Q$tsdir\E$/;
-my ($ret, $out, $err) = $node->psql('postgres', $readlink, extra_params => [ '-U', 'regress_trusted' ]);
+my ($ret, $out, $err) = readlink_probe($node, 'regress_trusted');
 like($out, $ok, 'client backend of a listed role with a permissive override reads the link');
-($ret, $out, $err) = $node->psql('postgres', $readlink, extra_params => [ '-U', 'regress_plain' ]);
+($ret, $out, $err) = readlink_probe($node, 'regress_plain');
 like($err, qr/could not read symbolic link .*: Permission denied/, 'client backend of a plain role is denied readlink');
 
 ############################################################################
@@ -111,7 +88,7 @@ ALTER TABLE av SET (autovacuum_analyze_threshold = 1, autovacuum_analyze_scale_f
 
 my $offset = -s $node->logfile;
 $node->safe_psql('postgres', 'INSERT INTO av SELECT generate_series(1, 30)', extra_params => [ '-U', 'regress_plain' ]);
-ok(log_shows(qr/readlink_probe \[autovacuum worker\] could not read symbolic link .*: Permission denied/, $offset),
+ok($node->wait_for_log(qr/readlink_probe \[autovacuum worker\] could not read symbolic link .*: Permission denied/, $offset),
 	'autovacuum worker: the session filter denies readlink in an index expression ANALYZE evaluates');
 ok(!$node->log_contains(qr/readlink_probe \[autovacuum worker\] ok/, $offset),
 	'no autovacuum worker read the link under the session filter');
@@ -123,14 +100,10 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM seccomp_backend_filters() 
 	0, 'seccomp_backend_filters lists no autovacuum_worker type before it is configured');
 
 # A type override for autovacuum workers: readlink allowed there only.
-set_types(qq{
+reload_with($node, 'types.conf', qq{
 backend_syscall_error.autovacuum_worker = ''
 pgseccomp.backend_types = 'autovacuum_worker'
-});
-$node->reload;
-$node->poll_query_until('postgres',
-	"SELECT count(*) > 0 FROM seccomp_backend_filters() WHERE backend_type = 'autovacuum_worker'")
-  or die 'the reload did not arrive';
+}, query => "SELECT count(*) > 0 FROM seccomp_backend_filters() WHERE backend_type = 'autovacuum_worker'");
 my $av_rows = $node->safe_psql('postgres',
 	"SELECT string_agg(syscall || ' ' || filter_action, ', ' ORDER BY syscall) FROM seccomp_backend_filters()"
 	  . " WHERE backend_type = 'autovacuum_worker'");
@@ -142,7 +115,7 @@ like($node->safe_psql('postgres',
 
 $offset = -s $node->logfile;
 $node->safe_psql('postgres', 'INSERT INTO av SELECT generate_series(31, 60)', extra_params => [ '-U', 'regress_plain' ]);
-ok(log_shows(qr/readlink_probe \[autovacuum worker\] ok \Q$tsdir\E/, $offset),
+ok($node->wait_for_log(qr/readlink_probe \[autovacuum worker\] ok \Q$tsdir\E/, $offset),
 	'autovacuum worker with backend_syscall_error.autovacuum_worker = \'\' reads the link');
 my $log = slurp_file($node->logfile, $offset);
 unlike($log, qr/readlink_probe \[autovacuum worker\] could not/, 'and no autovacuum worker was denied after the reload');
@@ -190,7 +163,7 @@ like($r{harmless}, qr/^succeeded: SELECT 1/, 'pg_cron job with a harmless comman
 like($r{trusted}, qr/^succeeded: SELECT 1/,
 	'pg_cron job of a listed role with a permissive override reads the link');
 
-set_types(qq{
+write_conf($node, 'types.conf', qq{
 backend_syscall_error.autovacuum_worker = ''
 backend_syscall_error.pg_cron = ''
 pgseccomp.backend_types = 'autovacuum_worker, pg_cron'
@@ -240,16 +213,12 @@ like($node->safe_psql('sub', 'SELECT note FROM t WHERE id = 1'),
 	'apply worker: the session filter denies readlink in a trigger');
 
 # Its type's filter: restart the apply worker after a reload.
-set_types(qq{
+reload_with($node, 'types.conf', qq{
 backend_syscall_error.autovacuum_worker = ''
 backend_syscall_error.pg_cron = ''
 backend_syscall_error.logical_replication_worker = ''
 pgseccomp.backend_types = 'autovacuum_worker, pg_cron, logical_replication_worker'
-});
-$node->reload;
-$node->poll_query_until('postgres',
-	"SELECT count(*) > 0 FROM seccomp_backend_filters() WHERE backend_type = 'logical_replication_worker'")
-  or die 'the reload did not arrive';
+}, query => "SELECT count(*) > 0 FROM seccomp_backend_filters() WHERE backend_type = 'logical_replication_worker'");
 $node->safe_psql('sub', 'ALTER SUBSCRIPTION s DISABLE');
 $node->poll_query_until('sub', "SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'logical replication worker'")
   or die 'the apply worker did not stop';

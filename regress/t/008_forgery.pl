@@ -5,50 +5,36 @@
 # session runs do what the session filter denies.
 use strict;
 use warnings;
-use File::Basename qw(dirname);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep);
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('forgery');
-$node->init;
 # No role or backend type is configured: every target the postmaster
 # compiles has a program of its own, so base program 0 is never valid.
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('forgery', conf => qq{
 pgseccomp.session_syscall_error = 'readlink'
 max_parallel_workers_per_gather = 2
 statement_timeout = '20s'
 include_if_exists = 'session.conf'
 });
-$node->start;
 
-# The tools play the attacker's code: built here, loaded by path.
-my $tools = dirname(__FILE__) . '/../tools';
-my $includedir = `pg_config --includedir-server`;
-chomp $includedir;
-my $bin = $node->basedir;
-foreach my $lib ('forge', 'probe_load')
-{
-	system("gcc -shared -fPIC -O2 -I$includedir -I/usr/include/postgresql/internal"
-		  . " -o $bin/$lib.so $tools/$lib.c") == 0
-	  or BAIL_OUT("could not build $lib.so");
-}
-system("gcc -O2 -o $bin/uring_probe $tools/uring_probe.c") == 0
-  or BAIL_OUT('could not build uring_probe');
+# The tools play the attacker's code, loaded by path.
+my $forge = test_tool('forge.so');
+my $probe_load = test_tool('probe_load.so');
+my $uring_probe = test_tool('uring_probe');
 
-my $tsdir = $node->basedir . '/ts';
-mkdir($tsdir) or die "mkdir $tsdir: $!";
+my $tsdir = add_tablespace($node);
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION pgseccomp;
-CREATE TABLESPACE ts LOCATION '$tsdir';
-CREATE FUNCTION forge(text) RETURNS text AS '$bin/forge.so' LANGUAGE C STRICT;
+CREATE FUNCTION forge(text) RETURNS text AS '$forge' LANGUAGE C STRICT;
 });
 
 my $in_worker = "SET force_parallel_mode = on; SET parallel_leader_participation = off;";
-my $readlink = "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'ts'";
+my $readlink = $READLINK;
 my $status = "SELECT regexp_replace(pg_read_file('/proc/self/status'),"
   . " '.*\\nPid:\\s*(\\d+).*Seccomp_filters:\\s*(\\d+).*', '\\1 \\2', 's')";
 my $denied_in_worker = qr/could not read symbolic link .*: Permission denied\nCONTEXT:  parallel worker/;
@@ -59,15 +45,6 @@ sub session
 	return $s;
 }
 
-sub run
-{
-	my ($session, $sql) = @_;
-	my $out = $session->query($sql);
-	my $err = $session->{stderr};
-	$session->{stderr} = '';
-	return ($out, $err);
-}
-
 # The program a session announced when it was confined, as its worker
 # reports it when the slot claims another; the slot is then set to it,
 # which leaves the session's workers as they were.
@@ -75,7 +52,7 @@ sub announced
 {
 	my ($session) = @_;
 	$session->query_safe("SELECT forge('base:9999')");
-	my (undef, $e) = run($session, "SET force_parallel_mode = on; SELECT 1; RESET force_parallel_mode");
+	my (undef, $e) = query_err($session, "SET force_parallel_mode = on; SELECT 1; RESET force_parallel_mode");
 	my ($program) = $e =~ /Program (\d+) announced, 9999 in its slot/
 	  or die "no announced program in: $e";
 	$session->query_safe("SELECT forge('base:$program')");
@@ -88,12 +65,12 @@ sub new_session_denies
 {
 	my ($what) = @_;
 	my $s = session();
-	my ($out, $err) = run($s, $readlink);
+	my ($out, $err) = query_err($s, $readlink);
 	# A failure here is a hole: a forgery reached a new session.
 	isnt($out, $tsdir, "$what: a new session does not read the link in the leader");
 	like($err, qr/could not read symbolic link .*: Permission denied/,
 		"$what: a new session denies readlink in the leader");
-	($out, $err) = run($s, "$in_worker $readlink");
+	($out, $err) = query_err($s, "$in_worker $readlink");
 	# A failure here is a hole: a forgery reached a new session's worker.
 	isnt($out, $tsdir, "$what: a new session's worker does not read the link");
 	like($err, $denied_in_worker, "$what: a new session's worker denies readlink")
@@ -105,16 +82,16 @@ my ($out, $err);
 
 # The baseline, on the same server: the worker carries the leader's filters.
 my $s = session();
-($out) = run($s, "$in_worker $status");
+($out) = query_err($s, "$in_worker $status");
 is((split / /, $out)[1], 2, 'baseline: a worker carries the global and the session filter');
-(undef, $err) = run($s, "$in_worker $readlink");
+(undef, $err) = query_err($s, "$in_worker $readlink");
 like($err, $denied_in_worker, 'baseline: the worker denies readlink');
 my $own_pid = $s->query_safe('SELECT pg_backend_pid()');
 unlike($s->query_safe("SELECT forge('show')"), qr/^pid $own_pid /,
 	'baseline: a session without client filters writes no slot');
 my $session_program = announced($s);
 cmp_ok($session_program, '>', 0, "baseline: the session announced program $session_program");
-($out) = run($s, "$in_worker $status");
+($out) = query_err($s, "$in_worker $status");
 is((split / /, $out)[1], 2, 'baseline: with its slot written to match, a worker still carries two filters');
 $s->quit;
 
@@ -164,7 +141,7 @@ foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle'
 	my $slot = $s->query_safe("SELECT forge('show')");
 
 	my $offset = -s $node->logfile;
-	($out, $err) = run($s, "$in_worker $readlink");
+	($out, $err) = query_err($s, "$in_worker $readlink");
 	# A failure here is a hole: the worker of a forging leader read the link.
 	isnt($out, $tsdir, "$mode: the forging session's worker never reads the link");
 	like($err, $expect{$mode}, "$mode: its worker is refused or denies readlink")
@@ -178,19 +155,19 @@ foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle'
 	elsif ($mode eq 'scan')
 	{
 		# The worker took the forged client programs: the forgery was real.
-		($out) = run($s, "$in_worker $status");
+		($out) = query_err($s, "$in_worker $status");
 		is((split / /, $out)[1], 3, "$mode: the worker stacked global, session and the forged client program");
 	}
 	if ($mode eq 'scan')
 	{
-		(undef, $err) = run($s, "RESET force_parallel_mode; SELECT count(*) FROM pg_ls_dir('.')");
+		(undef, $err) = query_err($s, "RESET force_parallel_mode; SELECT count(*) FROM pg_ls_dir('.')");
 		like($err, qr/could not read directory/, 'scan: the leader still denies getdents64 (its client filter)');
-		($out, $err) = run($s, "$in_worker SELECT count(*) > 0 FROM pg_ls_dir('.')");
+		($out, $err) = query_err($s, "$in_worker SELECT count(*) > 0 FROM pg_ls_dir('.')");
 		is($out, 't', 'scan: the worker installed the patched client program, which allows getdents64');
 	}
 	is($s->query_safe("SELECT forge('show')"), $slot, "$mode: the forged slot was in place during the query");
 
-	(undef, $err) = run($s, "RESET force_parallel_mode; $readlink");
+	(undef, $err) = query_err($s, "RESET force_parallel_mode; $readlink");
 	like($err, qr/Permission denied/, "$mode: the forging leader itself still denies readlink");
 	$s->quit;
 	new_session_denies("after forgery $mode");
@@ -208,9 +185,9 @@ foreach my $row (@settings)
 {
 	my ($name, $type) = split / /, $row;
 	my $value = $type eq 'bool' ? 'off' : $type eq 'enum' ? 'allow' : '';
-	(undef, $err) = run($s, "SET $name = '$value'");
+	(undef, $err) = query_err($s, "SET $name = '$value'");
 	like($err, qr/ERROR/, "SET $name fails");
-	(undef, $err) = run($s, "SELECT set_config('$name', '$value', false)");
+	(undef, $err) = query_err($s, "SELECT set_config('$name', '$value', false)");
 	like($err, qr/ERROR/, "set_config('$name') fails");
 }
 foreach my $placeholder (
@@ -220,12 +197,12 @@ foreach my $placeholder (
 	"backend_syscall_error.parallel_worker = ''",
 	"backend_syscall_error.client_backend = ''")
 {
-	(undef, $err) = run($s, "SET $placeholder");
+	(undef, $err) = query_err($s, "SET $placeholder");
 	note "SET $placeholder: $err";
 }
-(undef, $err) = run($s, $readlink);
+(undef, $err) = query_err($s, $readlink);
 like($err, qr/Permission denied/, 'after SET of placeholders, the leader denies readlink');
-($out, $err) = run($s, "$in_worker $readlink");
+($out, $err) = query_err($s, "$in_worker $readlink");
 ok($out ne $tsdir && $err =~ $denied_in_worker, 'after SET of placeholders, the worker denies readlink')
   or diag("out: $out\nerr: $err");
 $s->quit;
@@ -233,9 +210,9 @@ $s->quit;
 # 3. LOAD: the library's code runs in the worker after the worker is confined.
 $s = session();
 my $offset = -s $node->logfile;
-(undef, $err) = run($s, "LOAD '$bin/probe_load.so'");
+(undef, $err) = query_err($s, "LOAD '$probe_load'");
 is($err, '', 'LOAD of a library by path');
-($out) = run($s, "$in_worker $status");
+($out) = query_err($s, "$in_worker $status");
 my ($worker_pid) = split / /, $out;
 ok($node->wait_for_log(qr/probe_load pid $worker_pid filters -?\d+ parallel_worker 1/, $offset),
 	'the worker ran the library\'s _PG_init');
@@ -245,7 +222,7 @@ my ($worker_filters) = $log =~ /probe_load pid $worker_pid filters (-?\d+) paral
 is($leader_filters, 2, 'in the leader, the library\'s code runs under the global and the session filter');
 # A failure here is a hole: the library ran in the worker before it was confined.
 is($worker_filters, 2, 'in the worker, the library\'s code runs under the global and the session filter');
-(undef, $err) = run($s, "$in_worker $readlink");
+(undef, $err) = query_err($s, "$in_worker $readlink");
 like($err, $denied_in_worker, 'after LOAD, the worker denies readlink');
 $s->quit;
 
@@ -279,23 +256,21 @@ $node->reload;
 new_session_denies('after the refused ALTERs and a reload');
 
 # 5. io_uring: a level that denies mkdir denies io_uring too.
-$node->append_conf('session.conf', "pgseccomp.session_syscall_error = 'mkdir'\n");
-$node->reload;
-$node->poll_query_until('postgres', 'SHOW pgseccomp.session_syscall_error', 'mkdir')
-  or die 'the reload did not arrive';
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_error = 'mkdir'\n",
+	show => [ 'pgseccomp.session_syscall_error', 'mkdir' ]);
 my $dirs = $node->basedir . '/mkdir';
 mkdir($dirs) or die "mkdir $dirs: $!";
 
-my $direct = `$bin/uring_probe $dirs/direct`;
+my $direct = `$uring_probe $dirs/direct`;
 is($direct, "io_uring_setup OK\nio_uring_enter EBADF\nio_uring_register EBADF\nmkdir OK\n",
 	'control: outside the server, io_uring works and mkdir creates the directory');
 ok(-d "$dirs/direct", 'control: the directory exists');
 
 $s = session();
 my $mkdir_program = announced($s);
-($out, $err) = run($s, "$in_worker $readlink");
+($out, $err) = query_err($s, "$in_worker $readlink");
 is($out, $tsdir, 'control: after the reload, a new session\'s worker reads the link');
-($out, $err) = run($s, "CREATE TEMP TABLE probe (n serial, line text); COPY probe (line) FROM PROGRAM '$bin/uring_probe $dirs/server';"
+($out, $err) = query_err($s, "CREATE TEMP TABLE probe (n serial, line text); COPY probe (line) FROM PROGRAM '$uring_probe $dirs/server';"
 	  . " SELECT string_agg(line, ',' ORDER BY n) FROM probe");
 is($out, 'io_uring_setup EACCES,io_uring_enter EACCES,io_uring_register EACCES,mkdir EACCES',
 	'a program the session runs: io_uring_setup, io_uring_enter, io_uring_register and mkdir fail with EACCES')
@@ -317,19 +292,18 @@ $s->quit;
 #    connected after it can still claim the program of before for its
 #    workers. A leader may claim only a program that some target had when
 #    it started (by the kernel's start time of its process), or has now.
-$node->append_conf('session.conf', "pgseccomp.session_syscall_error = 'mkdir, readlink'\n");
-$node->reload;
-$node->poll_query_until('postgres', 'SHOW pgseccomp.session_syscall_error', 'mkdir, readlink')
-  or die 'the reload did not arrive';
+my $tight_conf = "pgseccomp.session_syscall_error = 'mkdir, readlink'\n";
+reload_with($node, 'session.conf', $tight_conf,
+	show => [ 'pgseccomp.session_syscall_error', 'mkdir, readlink' ]);
 # Process start times are whole clock ticks: start clearly after the reload.
 select(undef, undef, undef, 0.1);
 $s = session();
 my $tight = announced($s);
-($out, $err) = run($s, "$in_worker $readlink");
+($out, $err) = query_err($s, "$in_worker $readlink");
 like($err, $denied_in_worker, 'after the tightening reload, a new session\'s worker denies readlink');
 isnt($tight, $mkdir_program, 'the tightened session filter is a program of its own');
 note "claiming program $mkdir_program: " . $s->query_safe("SELECT forge('base:$mkdir_program')");
-($out, $err) = run($s, "$in_worker $readlink");
+($out, $err) = query_err($s, "$in_worker $readlink");
 isnt($out, $tsdir, 'a leader claiming the program a reload replaced before it started: its worker does not read the link')
   or diag("err: $err");
 like($err, $not_announced, 'the worker is refused');
@@ -339,21 +313,20 @@ $s->quit;
 #    innocent session announces. A role listed with a looser filter gives
 #    it a program worth claiming.
 $node->safe_psql('postgres', 'CREATE ROLE regress_reader LOGIN SUPERUSER');
-$node->append_conf('session.conf', "session_syscall_error.regress_reader = 'mkdir'\npgseccomp.session_roles = 'regress_reader'\n");
-$node->reload;
-$node->poll_query_until('postgres', 'SHOW pgseccomp.session_roles', 'regress_reader')
-  or die 'the reload did not arrive';
+reload_with($node, 'session.conf',
+	$tight_conf . "session_syscall_error.regress_reader = 'mkdir'\npgseccomp.session_roles = 'regress_reader'\n",
+	show => [ 'pgseccomp.session_roles', 'regress_reader' ]);
 select(undef, undef, undef, 0.1);
 my $reader = $node->background_psql('postgres', on_error_stop => 0, timeout => 60,
 	extra_params => [ '-U', 'regress_reader' ]);
 my $reader_program = announced($reader);
-($out, $err) = run($reader, "$in_worker $readlink");
+($out, $err) = query_err($reader, "$in_worker $readlink");
 is($out, $tsdir, 'control: the listed role\'s workers read the link');
 my $victim = session();
 my $victim_pid = $victim->query_safe('SELECT pg_backend_pid()');
 my $attacker = session();
 note $attacker->query_safe("SELECT forge('other:$victim_pid:base:$reader_program')");
-($out, $err) = run($victim, "$in_worker $readlink");
+($out, $err) = query_err($victim, "$in_worker $readlink");
 isnt($out, $tsdir, 'a session whose slot another backend gave the listed role\'s program: its worker does not read the link');
 like($err, $not_announced, 'the worker is refused');
 $victim->quit;
@@ -363,14 +336,14 @@ $victim->quit;
 #    its worker run as the listed role that may read links, with or without
 #    that role's program claimed in its slot: the worker, down to its
 #    library's _PG_init, carries the program the session announced.
-$node->safe_psql('postgres', "CREATE FUNCTION forge_parallel(int, oid, text) RETURNS text AS '$bin/forge.so' LANGUAGE C STRICT");
+$node->safe_psql('postgres', "CREATE FUNCTION forge_parallel(int, oid, text) RETURNS text AS '$forge' LANGUAGE C STRICT");
 my $reader_oid = $node->safe_psql('postgres', "SELECT oid FROM pg_roles WHERE rolname = 'regress_reader'");
 foreach my $claim ($reader_program, -1)
 {
 	my $what = $claim < 0 ? 'as the role' : 'as the role, with its program claimed';
 	$s = session();
 	my $offset = -s $node->logfile;
-	($out, $err) = run($s, "SELECT forge_parallel($claim, $reader_oid, '$bin/forge.so')");
+	($out, $err) = query_err($s, "SELECT forge_parallel($claim, $reader_oid, '$forge')");
 	my $log = slurp_file($node->logfile, $offset);
 	like($log, qr/forge worker _PG_init: readlink Permission denied/,
 		"a worker made to run $what: its library's _PG_init cannot read the link");
@@ -393,7 +366,7 @@ $victim_pid = $victim->query_safe('SELECT pg_backend_pid()');
 is($victim->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
 	'the innocent session loads a client filter');
 note $attacker->query_safe("SELECT forge('other:$victim_pid:noclients')");
-($out, $err) = run($victim, "$in_worker SELECT count(*) FROM pg_ls_dir('.')");
+($out, $err) = query_err($victim, "$in_worker SELECT count(*) FROM pg_ls_dir('.')");
 is($out, '', 'with its client programs dropped from its slot, its worker does not list the directory');
 like($err, qr/do not add up|Permission denied|$refused/, 'the worker is refused, or denied');
 $victim->quit;
@@ -405,7 +378,7 @@ $victim->quit;
 $s = session();
 note $s->query_safe("SELECT forge('registry:claim:$reader_program')");
 note $s->query_safe("SELECT forge('base:$reader_program')");
-($out, $err) = run($s, "$in_worker $readlink");
+($out, $err) = query_err($s, "$in_worker $readlink");
 isnt($out, $tsdir, 'a session that announces the listed role\'s program a second time: its worker does not read the link');
 like($err, $not_announced, 'the worker is refused: its slot is not what the session announced first');
 $s->quit;
@@ -419,7 +392,7 @@ foreach my $i (1 .. 3)
 	is($ret, 0, "connection $i after the shutdown succeeds");
 }
 $s = session();
-($out, $err) = run($s, "$in_worker $readlink");
+($out, $err) = query_err($s, "$in_worker $readlink");
 like($err, $denied_in_worker, 'and its parallel workers carry its filter');
 $s->quit;
 
@@ -430,7 +403,7 @@ my $leaver = session();
 my $leaver_pid = $leaver->query_safe('SELECT pg_backend_pid()');
 is($leaver->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getdents64', NULL)"), 'OK',
 	'a session writes its slot with its first client filter');
-($out) = run($attacker, "SELECT forge('other:$leaver_pid:base:1')");
+($out) = query_err($attacker, "SELECT forge('other:$leaver_pid:base:1')");
 like($out, qr/^pid $leaver_pid /, 'the slot of a live backend is found by its pid');
 $leaver->quit;
 for (1 .. 300)
@@ -438,7 +411,7 @@ for (1 .. 300)
 	last if $attacker->query_safe("SELECT count(*) FROM pg_stat_activity WHERE pid = $leaver_pid") eq '0';
 	usleep(100_000);
 }
-($out, $err) = run($attacker, "SELECT forge('other:$leaver_pid:base:1')");
+($out, $err) = query_err($attacker, "SELECT forge('other:$leaver_pid:base:1')");
 like($err, qr/no slot of process $leaver_pid/, 'the slot of a backend that exited is cleared');
 $attacker->quit;
 $reader->quit;

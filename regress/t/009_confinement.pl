@@ -8,12 +8,11 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('confinement');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('confinement', conf => qq{
 pgseccomp.global_syscall_allow = '\@system-service'
 pgseccomp.session_syscall_error = 'readlink'
 pgseccomp.session_roles = 'regress_ghost, regress_reader'
@@ -22,8 +21,7 @@ backend_syscall_error.autovacuum_worker = 'readlink, uname'
 include_if_exists = 'extra.conf'
 session_syscall_error.regress_reader = 'uname'
 });
-$node->start;
-my ($postmaster) = split /\n/, slurp_file($node->data_dir . '/postmaster.pid');
+my $postmaster = postmaster_pid($node);
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
 CREATE ROLE regress_grantee LOGIN;
@@ -66,10 +64,8 @@ like($bf, qr{client backend/regress_reader/uname/session->error}, 'the role filt
 like($bf, qr{client backend/-/uname/session->allow}, 'the session filter allows uname, as the global list it inherits');
 
 # A bad backend type at reload is refused and the old value stays.
-my $offset = -s $node->logfile;
-$node->append_conf('extra.conf', "pgseccomp.backend_types = 'checkpointer'\n");
-$node->reload;
-$node->wait_for_log(qr/invalid value for parameter "pgseccomp.backend_types": "checkpointer"/, $offset);
+reload_with($node, 'extra.conf', "pgseccomp.backend_types = 'checkpointer'\n",
+	log => qr/invalid value for parameter "pgseccomp.backend_types": "checkpointer"/);
 is($node->safe_psql('postgres', 'SHOW pgseccomp.backend_types'), 'autovacuum_worker',
 	'a backend type no hook reaches is refused at reload');
 unlink($node->data_dir . '/extra.conf');
@@ -78,11 +74,9 @@ unlink($node->data_dir . '/extra.conf');
 # postmaster compiled before it was applied. At most one connection
 # compiles for itself and has the postmaster compile again; the role gets
 # its new filter either way.
-$offset = -s $node->logfile;
+my $offset = -s $node->logfile;
 $node->safe_psql('postgres', 'SELECT 1');
-open(my $fh, '>>', $node->data_dir . '/postgresql.conf') or die $!;
-print $fh "session_syscall_error.regress_reader = 'getppid'\n";
-close($fh);
+$node->append_conf('postgresql.conf', "session_syscall_error.regress_reader = 'getppid'\n");
 $node->reload;
 $node->poll_query_until('postgres', 'SHOW session_syscall_error.regress_reader', 'getppid')
   or die 'the reload did not arrive';
@@ -96,13 +90,10 @@ cmp_ok(scalar @compiled, '<=', 1, 'at most one connection compiled its own filte
 # compile, none compiles at connection.
 my @many = map { "regress_many_$_" } 1 .. 100;
 $node->safe_psql('postgres', join('', map { "CREATE ROLE $_ LOGIN; GRANT EXECUTE ON FUNCTION seccomp_filter() TO $_;" } @many));
-open($fh, '>', $node->data_dir . '/extra.conf') or die $!;
-print $fh join('', map { "session_syscall_error.$_ = 'uname'\n" } @many);
-print $fh "pgseccomp.session_roles = '" . join(', ', 'regress_ghost', 'regress_reader', @many) . "'\n";
-close($fh);
-$node->reload;
-$node->poll_query_until('postgres', "SELECT current_setting('pgseccomp.session_roles') LIKE '%regress_many_100'")
-  or die 'the reload did not arrive';
+reload_with($node, 'extra.conf',
+	join('', map { "session_syscall_error.$_ = 'uname'\n" } @many)
+	  . "pgseccomp.session_roles = '" . join(', ', 'regress_ghost', 'regress_reader', @many) . "'\n",
+	query => "SELECT current_setting('pgseccomp.session_roles') LIKE '%regress_many_100'");
 $offset = -s $node->logfile;
 my $with_role_filter = grep { rows("'uname'", $_) eq 'uname session->error' } @many;
 is($with_role_filter, 100, '100 listed roles each get their own filter');

@@ -4,28 +4,20 @@
 # type's filter or else the session filter, never the global filter alone.
 use strict;
 use warnings;
-use File::Basename qw(dirname);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('dynamic_worker');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('dynamic_worker', conf => qq{
 pgseccomp.session_syscall_error = 'readlink'
 include_if_exists = 'types.conf'
 });
-$node->start;
 
-# The library plays the attacker's: built here, loaded by path.
-my $includedir = `pg_config --includedir-server`;
-chomp $includedir;
-my $lib = $node->basedir . '/dynworker.so';
-my $src = dirname(__FILE__) . '/../tools/dynworker.c';
-system("gcc -shared -fPIC -O2 -I$includedir -I/usr/include/postgresql/internal -o $lib $src") == 0
-  or BAIL_OUT('could not build the dynamic worker library');
+# The library plays the attacker's, loaded by path.
+my $lib = test_tool('dynworker.so');
 my $link = $node->basedir . '/link';
 symlink('/', $link) or die "symlink: $!";
 
@@ -50,10 +42,8 @@ is($readlink, 'Permission denied', 'and the session filter denies it readlink');
 # worker gets that instead: the denial above was the session filter's.
 # The override comes after the last pgseccomp setting: the compile worker
 # has the postmaster reload once more to compile it.
-my $offset = -s $node->logfile;
-$node->append_conf('types.conf', "pgseccomp.backend_types = 'dynworker'\nbackend_syscall_error.dynworker = ''\n");
-$node->reload;
-$node->wait_for_log(qr/pgseccomp asks the postmaster to reload once more(?s:.*)checked \d+ session(?s:.*)checked \d+ session, role and backend-type filters after a reload/, $offset);
+reload_with($node, 'types.conf', "pgseccomp.backend_types = 'dynworker'\nbackend_syscall_error.dynworker = ''\n",
+	log => qr/pgseccomp asks the postmaster to reload once more(?s:.*)checked \d+ session(?s:.*)checked \d+ session, role and backend-type filters after a reload/);
 ($filters, $readlink) = run_worker();
 is($filters, 1, 'with its own backend type listed, it carries what that type gets');
 is($readlink, 'allowed', 'and may read the link');

@@ -4,20 +4,18 @@
 # settings are what systemd-analyze accepts, line by line as expected.
 use strict;
 use warnings;
-use File::Basename qw(dirname);
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('export');
-$node->init;
 # Global: allow by default, an error list with two errnos, a kill and a log.
 # Session: deny by default, the measured backend group allowed, one errno
 # of its own. A listed role allows a long list, to split systemd's lines.
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node = seccomp_node('export', conf => qq{
 pgseccomp.global_syscall_default = 'allow'
 pgseccomp.global_syscall_error = 'getcwd, mknod:EPERM'
 pgseccomp.global_syscall_kill = 'acct'
@@ -30,7 +28,6 @@ session_syscall_allow.regress_wide = '\@system-service'
 session_syscall_error.regress_wide = ''
 include_if_exists = 'session.conf'
 });
-$node->start;
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
 CREATE ROLE regress_wide LOGIN SUPERUSER;
@@ -38,11 +35,8 @@ CREATE ROLE regress_wide LOGIN SUPERUSER;
 
 # The checker is a Go program of its own module, built with the toolchain
 # regress/lib.sh puts on PATH.
-my $tools = dirname(__FILE__) . '/../tools';
 my $dir = $node->basedir;
-my $ocicheck = "$dir/ocicheck";
-system("cd '$tools/ocicheck' && GOFLAGS=-buildvcs=false go build -o '$ocicheck' .") == 0
-  or BAIL_OUT('could not build ocicheck');
+my $ocicheck = test_tool('ocicheck');
 
 sub export_to
 {
@@ -181,12 +175,8 @@ SKIP:
 
 # Learning: OCI and systemd both log instead, and systemd says what it
 # loses. New sessions get the setting after a reload.
-open(my $fh, '>', $node->data_dir . '/session.conf') or die $!;
-print $fh "pgseccomp.session_syscall_default = 'learn'\n";
-close($fh);
-$node->reload;
-$node->poll_query_until('postgres', 'SHOW pgseccomp.session_syscall_default', 'learn')
-  or die 'the reload did not reach new sessions';
+reload_with($node, 'session.conf', "pgseccomp.session_syscall_default = 'learn'\n",
+	show => [ 'pgseccomp.session_syscall_default', 'learn' ]);
 is( $node->safe_psql('postgres', q{
 SELECT seccomp_export('oci', 'session')::jsonb->>'defaultAction'}),
 	'SCMP_ACT_LOG', 'OCI: learn becomes the log action');

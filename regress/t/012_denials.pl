@@ -10,8 +10,10 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(usleep);
 use Cwd ();
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
 if ($^O ne 'linux' || `uname -m` !~ /^x86_64/)
 {
@@ -22,18 +24,14 @@ if ($^O ne 'linux' || `uname -m` !~ /^x86_64/)
 my %NR = (getcwd => 79, getppid => 110, sethostname => 170);
 my ($EPERM, $ENOENT, $EIO, $EACCES) = (1, 2, 5, 13);
 
-my $node = PostgreSQL::Test::Cluster->new('denials');
-$node->init;
 # Overrides first, so that every compile already has them (README, "How it
 # works").
-$node->append_conf('postgresql.conf', qq{
+my $node = seccomp_node('denials', first => qq{
 session_syscall_error.regress_role = 'getcwd:ENOENT'
 session_syscall_error.regress_noclone = 'clone,clone3'
 session_syscall_error.regress_nowait = 'wait4:EPERM'
 backend_syscall_error.autovacuum_worker = 'getcwd:EIO'
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
-pgseccomp.global_syscall_error = 'sethostname:EPERM'
+}, conf => qq{pgseccomp.global_syscall_error = 'sethostname:EPERM'
 pgseccomp.session_syscall_error = 'getcwd'
 pgseccomp.session_roles = 'regress_role, regress_noclone, regress_nowait'
 pgseccomp.backend_types = 'autovacuum_worker'
@@ -42,7 +40,6 @@ max_parallel_workers_per_gather = 2
 autovacuum_naptime = 1
 restart_after_crash = on
 });
-$node->start;
 ok(!$node->log_contains(qr/pgseccomp cannot report denials/), 'the server can trap denials')
   or diag(slurp_file($node->logfile));
 
@@ -91,18 +88,6 @@ sub probe
 	return ($pid, $rest, $node->safe_psql('postgres', sprintf($denials_sql, $pid)));
 }
 
-# Waits up to $seconds (30) s for $re in the log after $offset.
-sub log_shows
-{
-	my ($re, $offset, $seconds) = @_;
-	foreach (1 .. 10 * ($seconds // 30))
-	{
-		return 1 if slurp_file($node->logfile, $offset) =~ $re;
-		usleep(100_000);
-	}
-	return 0;
-}
-
 ############################################################################
 # 1. Levels: global, session, role, client.
 ############################################################################
@@ -116,9 +101,13 @@ is($rows, "getcwd 79 EACCES session client backend postgres $superuser | $q",
 	'seccomp_denials() has the row: syscall, number, errno, source, backend type, database, role, query');
 is($node->safe_psql('postgres', "SELECT at BETWEEN now() - interval '1 minute' AND now() FROM seccomp_denials() WHERE pid = $pid"),
 	't', 'its time is when the syscall was made');
-ok(log_shows(qr/LOG:  pgseccomp denied syscall "getcwd" with EACCES to role "\Q$superuser\E" in database "postgres"\n.*DETAIL:  Process $pid \(client backend\), session filter, statement: \Q$q\E/,
-		$offset, 10), 'within seconds, the server log gets the denial with its process, level and statement')
-  or diag(slurp_file($node->logfile, $offset));
+{
+	# Within seconds: wait_for_log gives up after 10.
+	local $PostgreSQL::Test::Utils::timeout_default = 10;
+	ok(eval { $node->wait_for_log(qr/LOG:  pgseccomp denied syscall "getcwd" with EACCES to role "\Q$superuser\E" in database "postgres"\n.*DETAIL:  Process $pid \(client backend\), session filter, statement: \Q$q\E/,
+				$offset) }, 'within seconds, the server log gets the denial with its process, level and statement')
+	  or diag(slurp_file($node->logfile, $offset));
+}
 
 # The server user could not set the host name anyway (EPERM): the row is
 # what shows that the global filter denied it.
@@ -176,13 +165,13 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM seccomp_denials() WHERE pi
 # 3. The log: at most LOG_PER_PASS (10) lines a second, then a count.
 ############################################################################
 # Everything so far is logged once the last denial is.
-ok(log_shows(qr/DETAIL:  Process \d+ \(parallel worker\), session filter, statement: \Q$q\E/, $offset),
+ok($node->wait_for_log(qr/DETAIL:  Process \d+ \(parallel worker\), session filter, statement: \Q$q\E/, $offset),
 	'the parallel worker\'s denial is logged with its backend type');
 sleep 2;
 $offset = -s $node->logfile;
 is($node->safe_psql('postgres', 'SELECT getcwd_n(200) /* 200 denials */'), 200, '200 denied getcwd calls, each with EACCES');
-ok(log_shows(qr/LOG:  pgseccomp did not log \d+ denials\n.*DETAIL:  At most 10 denials are logged per second; seccomp_denials\(\) keeps the last 10240\./,
-		$offset), 'the log says how many denials it did not log')
+ok(eval { $node->wait_for_log(qr/LOG:  pgseccomp did not log \d+ denials\n.*DETAIL:  At most 10 denials are logged per second; seccomp_denials\(\) keeps the last 10240\./,
+			$offset) }, 'the log says how many denials it did not log')
   or diag(slurp_file($node->logfile, $offset));
 sleep 3;    # and later passes
 my $log = slurp_file($node->logfile, $offset);
@@ -252,7 +241,7 @@ is($node->safe_psql('postgres', q{SELECT string_agg(DISTINCT concat_ws(' ', sysc
 is($node->safe_psql('postgres', q{SELECT string_agg(DISTINCT errno, ',') FROM seccomp_denials()
  WHERE backend_type = 'client backend' AND query = 'INSERT INTO av SELECT generate_series(1, 30);'}), 'EACCES',
 	'the client backend that built the index got the session filter\'s EACCES');
-ok(log_shows(qr/DETAIL:  Process \d+ \(autovacuum worker\), session filter/, $offset),
+ok($node->wait_for_log(qr/DETAIL:  Process \d+ \(autovacuum worker\), session filter/, $offset),
 	'the autovacuum worker\'s denial is logged');
 $node->safe_psql('postgres', 'DROP TABLE av');
 
@@ -317,11 +306,7 @@ is($s->query_safe(q{SELECT string_agg(syscall || filter_action || context, ',' O
 	$before, 'and the same filters as before');
 $s->quit;
 
-my $node2 = PostgreSQL::Test::Cluster->new('learn_in_list');
-$node2->init;
-$node2->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+my $node2 = seccomp_node('learn_in_list', start => 0, conf => qq{
 include_if_exists = 'bad.conf'
 });
 foreach my $case ([ 'pgseccomp.session_syscall_error', 'getcwd:learn' ],
@@ -330,9 +315,7 @@ foreach my $case ([ 'pgseccomp.session_syscall_error', 'getcwd:learn' ],
 	[ 'session_syscall_allow.regress_role', 'learn', "pgseccomp.session_roles = 'regress_role'\n" ])
 {
 	my ($setting, $value, $extra) = @$case;
-	open my $fh, '>', $node2->data_dir . '/bad.conf' or die "bad.conf: $!";
-	print $fh "$setting = '$value'\n" . ($extra // '');
-	close $fh;
+	write_conf($node2, 'bad.conf', "$setting = '$value'\n" . ($extra // ''));
 	my $off = -s $node2->logfile // 0;
 	ok(!$node2->start(fail_ok => 1), "$setting = '$value' stops the server at start");
 	like(slurp_file($node2->logfile, $off),
@@ -351,7 +334,7 @@ $s = $node->background_psql('postgres', on_error_stop => 0);
 $spid = $s->query_safe('SELECT pg_backend_pid()');
 $offset = -s $node->logfile;
 kill 'SYS', $spid;
-ok(log_shows(qr/server process \(PID $spid\) was terminated by signal 31: Bad system call/, $offset),
+ok($node->wait_for_log(qr/server process \(PID $spid\) was terminated by signal 31: Bad system call/, $offset),
 	'a backend sent SIGSYS is terminated by it');
 eval { $s->quit };
 ok($node->poll_query_until('postgres', 'SELECT true'), 'the server is back after the crash restart');
@@ -360,7 +343,7 @@ $q = "SELECT pg_backend_pid(), sys($NR{getcwd}) /* after restart */";
 ($pid, $ret, $rows) = probe($q);
 is($ret, -$EACCES, 'after the restart getcwd still fails with EACCES');
 is($rows, "getcwd 79 EACCES session client backend postgres $superuser | $q", 'and is recorded');
-ok(log_shows(qr/DETAIL:  Process $pid \(client backend\), session filter, statement: \Q$q\E/, $offset),
+ok($node->wait_for_log(qr/DETAIL:  Process $pid \(client backend\), session filter, statement: \Q$q\E/, $offset),
 	'and logged by the new compile worker');
 
 $node->stop;

@@ -9,21 +9,19 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use IPC::Run;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
-my $node = PostgreSQL::Test::Cluster->new('learning');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp,pg_cron'
+my $node = seccomp_node('learning', preload => 'pgseccomp,pg_cron', conf => qq{
 cron.database_name = 'postgres'
 cron.use_background_workers = on
-pgseccomp.enabled = on
 pgseccomp.global_syscall_default = 'learn'
 pgseccomp.session_syscall_default = 'learn'
 pgseccomp.session_roles = 'regress_learner'
 max_worker_processes = 16
 max_connections = 30
 });
-$node->start;
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
 CREATE ROLE regress_learner LOGIN;

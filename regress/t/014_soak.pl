@@ -3,6 +3,12 @@
 # "pgseccomp compiler" worker, and fail no connection; malformed input to
 # set_client_filter and to every session setting at reload is an ERROR
 # that changes nothing, never a FATAL, a PANIC or a restart.
+#
+# The full churn (5,000 connections, 200 reloads, about two minutes) runs
+# only when PG_TEST_EXTRA names soak, as regress/bench.sh has it. By
+# default a short one (100 connections to warm up, then 400 connections
+# and 20 reloads) makes the same checks, which then catch only larger
+# leaks.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -10,73 +16,33 @@ use PostgreSQL::Test::Utils;
 use IPC::Run;
 use Time::HiRes qw(usleep);
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
 # Nothing here should take long to show up in the log.
 $PostgreSQL::Test::Utils::timeout_default = 30;
 
-my $node = PostgreSQL::Test::Cluster->new('soak');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
+# Transactions per pgbench client (4 clients, one connection each) of the
+# warm-up and of the churn, and reloads of the churn.
+my ($warmup_per_client, $churn_per_client, $churn_reloads) =
+  test_extra('soak') ? (100, 1250, 200) : (25, 100, 20);
+note(test_extra('soak') ? 'the full soak' : 'the short soak; PG_TEST_EXTRA=soak runs the full one');
+
+my $node = seccomp_node('soak', conf => qq{
 pgseccomp.global_syscall_default = 'allow'
 pgseccomp.global_syscall_log = 'getppid'
 pgseccomp.session_syscall_error = 'readlink'
 max_connections = 20
 include_if_exists = 'session.conf'
 });
-$node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pgseccomp');
 
 my $session_rows = "SELECT string_agg(syscall || ' ' || filter_action, ', ' ORDER BY syscallnum)"
   . " FROM seccomp_filter() WHERE context = 'session'";
 
-# Write session.conf and reload, without waiting.
-sub write_session_conf
-{
-	my ($settings) = @_;
-	open(my $fh, '>', $node->data_dir . '/session.conf') or die $!;
-	print $fh $settings;
-	close($fh);
-}
-
-sub reload_and_wait
-{
-	my ($settings, $show, $expect) = @_;
-	write_session_conf($settings);
-	$node->reload;
-	$node->poll_query_until('postgres', "SHOW $show", $expect)
-	  or die "reload did not reach new sessions: $show is not $expect";
-}
-
-my ($postmaster) = split /\n/, slurp_file($node->data_dir . '/postmaster.pid');
-
-# Processes as /proc shows them: pid => [state, ppid].
-sub processes
-{
-	my %p;
-	foreach my $stat (glob('/proc/[0-9]*/stat'))
-	{
-		open(my $fh, '<', $stat) or next;
-		my ($pid, $state, $ppid) = (<$fh> // '') =~ /^(\d+) \(.*\) (\S) (\d+) /;
-		$p{$pid} = [ $state, $ppid ] if $pid;
-	}
-	return \%p;
-}
-
-my $compiler;
-foreach my $try (1 .. 100)
-{
-	my $procs = processes();
-	foreach my $pid (keys %$procs)
-	{
-		next unless $procs->{$pid}[1] == $postmaster;
-		my $cmdline = eval { slurp_file("/proc/$pid/cmdline") } // '';
-		$compiler = $pid if $cmdline =~ /pgseccomp compiler(?! helper)/;
-	}
-	last if $compiler;
-	usleep(100_000);
-}
+my $postmaster = postmaster_pid($node);
+my $compiler = compiler_worker($node);
 ok($compiler, "the pgseccomp compiler worker is found (pid " . ($compiler // 'none') . ")");
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM pg_stat_activity WHERE pid = $compiler AND backend_type = 'pgseccomp compiler'"),
@@ -118,8 +84,8 @@ sub zombies
 	{
 		my $procs = processes();
 		@z = grep {
-			$procs->{$_}[0] eq 'Z'
-			  && ($procs->{$_}[1] == $postmaster || $procs->{$_}[1] == $compiler)
+			$procs->{$_}{state} eq 'Z'
+			  && ($procs->{$_}{ppid} == $postmaster || $procs->{$_}{ppid} == $compiler)
 		} keys %$procs;
 		last unless @z;
 		usleep(100_000);
@@ -159,15 +125,15 @@ my $values = [ "pgseccomp.session_syscall_error = 'readlink'\n",
 # Warm up: the first connections and reloads allocate what later ones reuse.
 {
 	my ($out, $err) = ('', '');
-	my $h = start_pgbench(100, \$out, \$err);
+	my $h = start_pgbench($warmup_per_client, \$out, \$err);
 	foreach my $i (1 .. 10)
 	{
-		write_session_conf($values->[ $i % 2 ]);
+		write_conf($node, 'session.conf', $values->[ $i % 2 ]);
 		$node->reload;
 		usleep(20_000);
 	}
-	check_pgbench($h, \$out, \$err, 400, 'warm-up');
-	reload_and_wait($values->[0], 'pgseccomp.session_syscall_error', 'readlink');
+	check_pgbench($h, \$out, \$err, 4 * $warmup_per_client, 'warm-up');
+	reload_with($node, 'session.conf', $values->[0], show => [ 'pgseccomp.session_syscall_error', 'readlink' ]);
 	sleep(1);
 }
 
@@ -176,30 +142,30 @@ my %before = (
 	compiler => [ vmrss_kb($compiler), fdsize($compiler) ]);
 my $backend_fds0 = backend_fds();
 
-# Churn: 5,000 connections, each of which loads its filter, while the
-# session settings flip 200 times.
+# Churn: 5,000 connections (400 in the short soak), each of which loads
+# its filter, while the session settings flip 200 times (20).
 my $t0 = time;
 my ($out, $err) = ('', '');
-my $h = start_pgbench(1250, \$out, \$err);
+my $h = start_pgbench($churn_per_client, \$out, \$err);
 my $reloads_during = 0;
-foreach my $i (1 .. 200)
+foreach my $i (1 .. $churn_reloads)
 {
-	write_session_conf($values->[ $i % 2 ]);
+	write_conf($node, 'session.conf', $values->[ $i % 2 ]);
 	$node->reload;
 	$h->pump_nb;
 	$reloads_during++ if $h->pumpable;
 	usleep(10_000);
 }
-check_pgbench($h, \$out, \$err, 5000, 'churn');
-note("churn took " . (time - $t0) . " s; $reloads_during of 200 reloads while pgbench ran");
-cmp_ok($reloads_during, '>=', 150, 'the reloads were interleaved with the connections');
+check_pgbench($h, \$out, \$err, 4 * $churn_per_client, 'churn');
+note("churn took " . (time - $t0) . " s; $reloads_during of $churn_reloads reloads while pgbench ran");
+cmp_ok($reloads_during, '>=', $churn_reloads * 3 / 4, 'the reloads were interleaved with the connections');
 
-# The last reload (200 is even) set 'readlink'; make sure new sessions see
-# a last flip, and the filter it compiled.
-reload_and_wait($values->[1], 'pgseccomp.session_syscall_error', 'readlink,getcwd');
+# The last reload (the count is even) set 'readlink'; make sure new
+# sessions see a last flip, and the filter it compiled.
+reload_with($node, 'session.conf', $values->[1], show => [ 'pgseccomp.session_syscall_error', 'readlink,getcwd' ]);
 like($node->safe_psql('postgres', $session_rows), qr/getcwd session->error.*readlink session->error|readlink session->error.*getcwd session->error/,
 	'after the churn, new sessions get the filter of the last reload');
-reload_and_wait($values->[0], 'pgseccomp.session_syscall_error', 'readlink');
+reload_with($node, 'session.conf', $values->[0], show => [ 'pgseccomp.session_syscall_error', 'readlink' ]);
 sleep(1);
 
 # 2 MB: over 5,000 connections and 200 reloads, a leak of 0.4 kB per
@@ -207,7 +173,9 @@ sleep(1);
 # page or two of stack or catalog cache stay well below it (the postmaster
 # grows about 150 kB here). The worker's own limit below is tighter: it
 # once leaked about 5.5 kB of TopMemoryContext per reload (work done after
-# a transaction's commit, which leaves TopMemoryContext current).
+# a transaction's commit, which leaves TopMemoryContext current), which
+# only the full soak's 200 reloads take over it. The short soak's 400
+# connections and 20 reloads catch leaks about ten times larger.
 my $rss_limit = 2048;
 foreach my $who ([ 'postmaster', $postmaster ], [ 'compiler worker', $compiler ])
 {
@@ -311,12 +279,10 @@ foreach my $setting (@settings)
 	{
 		(my $quoted = $bad) =~ s/'/''/g;
 		my $shown = length($bad) > 40 ? substr($bad, 0, 40) . '...' : $bad;
-		my $offset = -s $node->logfile;
-		write_session_conf($baseline . "$name = '$quoted'\n");
-		$node->reload;
 		# The worker checks the session filters after each reload, after
 		# the postmaster has logged what it refused.
-		$node->wait_for_log(qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/, $offset);
+		my $offset = reload_with($node, 'session.conf', $baseline . "$name = '$quoted'\n",
+			log => qr/pgseccomp checked \d+ session, role and backend-type filters after a reload/);
 		my $logged = substr(slurp_file($node->logfile), $offset);
 		my $show = $node->safe_psql('postgres', "SHOW $name");
 		my $ok = $logged =~ /invalid value for parameter "\Q$name\E"/
@@ -335,9 +301,8 @@ $nsettings += scalar @{ $_->[2] } foreach @settings;
 is($nbad, $nsettings, "$nsettings malformed settings are each rejected at reload, SHOW and the filter unchanged");
 
 # Still the same server, and still serving.
-reload_and_wait($baseline, 'pgseccomp.session_syscall_error', 'readlink');
-my ($pm_now) = split /\n/, slurp_file($node->data_dir . '/postmaster.pid');
-is($pm_now, $postmaster, 'the postmaster is the same process');
+reload_with($node, 'session.conf', $baseline, show => [ 'pgseccomp.session_syscall_error', 'readlink' ]);
+is(postmaster_pid($node), $postmaster, 'the postmaster is the same process');
 ok(kill(0, $compiler), 'the compiler worker is the same process');
 $log = slurp_file($node->logfile);
 unlike($log, qr/terminated by signal|PANIC|all server processes terminated/, 'no crash, no PANIC, no restart in the log');

@@ -10,6 +10,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use PgSeccomp;
 
 if ($^O ne 'linux' || `uname -m` !~ /^x86_64/)
 {
@@ -24,17 +27,12 @@ my %NR = (
 	mount_setattr => 442, getrandom => 318, memfd_create => 319);
 my ($EPERM, $EIO, $EACCES, $EXDEV, $ERANGE) = (1, 5, 13, 18, 34);
 
-my $node = PostgreSQL::Test::Cluster->new('layout');
-$node->init;
-$node->append_conf('postgresql.conf', q{
+my $node = seccomp_node('layout', first => q{
 session_syscall_error.regress_big = '@mount:EXDEV, @swap, @reboot, @module, @raw-io:EIO, @cpu-emulation, @clock:EPERM, @privileged, @obsolete'
-shared_preload_libraries = 'pgseccomp'
-pgseccomp.enabled = on
-pgseccomp.session_syscall_error = 'sethostname:EIO'
+}, conf => q{pgseccomp.session_syscall_error = 'sethostname:EIO'
 pgseccomp.session_roles = 'regress_big'
 log_min_messages = debug1
 });
-$node->start;
 
 # Which layout each filter was built in, as the postmaster logs at start.
 like(slurp_file($node->logfile), qr/pgseccomp filter of the session: \d+ instructions in the linear layout/,
