@@ -16,4 +16,5 @@ var (
 	syntaxTable       = testutil.MoreSyscalls
 	ptr               = testutil.Ptr
 	client            = testutil.Client
+	fuzzTable         = testutil.FuzzSyscalls
 )

@@ -237,34 +237,3 @@ func TestDecodeRequestType(t *testing.T) {
 		t.Errorf("round trip: %+v, %v; want %+v", again, err, got)
 	}
 }
-
-// FuzzDecodeRequest: any request that decodes encodes to one that decodes
-// to the same thing, role and backend-type targets included.
-func FuzzDecodeRequest(f *testing.F) {
-	for _, fields := range [][]string{
-		{"[global]", "[target]", "role", "joe", "session_syscall_error.joe", "readlink"},
-		{"[global]", "[target]", "type", "autovacuum_worker", "backend_syscall_kill.autovacuum_worker", ""},
-		{"[start]", "[global]", "pgseccomp.global_syscall_default", "log", "[target]", "[client]", "kill_list", "*"},
-		{"[global]", "[target]", "role", "", "type", "walsender", "backend_syscall_default.walsender", "error"},
-	} {
-		f.Add(join0(fields...))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		req, err := wire.DecodeRequest(b)
-		if err != nil {
-			return
-		}
-		for _, tg := range req.Targets {
-			if tg.Role != "" && tg.Type != "" {
-				t.Fatalf("target %+v has both a role and a type", tg)
-			}
-		}
-		again, err := wire.DecodeRequest(wire.EncodeRequest(req))
-		if err != nil {
-			t.Fatalf("re-encoded %+v does not decode: %v", req, err)
-		}
-		if !reflect.DeepEqual(again, req) {
-			t.Errorf("round trip:\ngot  %+v\nwant %+v", again, req)
-		}
-	})
-}

@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,7 +20,7 @@ import (
 const (
 	TagGlobal  = 'G' // the global section starts
 	TagTarget  = 'T' // the next target's section starts
-	tagBPF     = 'B' // a filter program
+	TagBPF     = 'B' // a filter program
 	TagLayout  = 'Y' // its layout: "linear" or "tree"
 	TagNone    = 'N' // no filter is needed
 	TagRows    = 'R' // the description rows
@@ -37,9 +36,7 @@ const (
 type writer struct{ bytes.Buffer }
 
 func (w *writer) record(tag byte, payload []byte) {
-	w.WriteByte(tag)
-	binary.Write(&w.Buffer, binary.NativeEndian, uint32(len(payload)))
-	w.Write(payload)
+	w.Write(AppendRecord(nil, tag, payload))
 }
 
 func (w *writer) message(tag byte, msg, detail, hint string) {
@@ -73,7 +70,7 @@ func EncodeResponse(req *targets.Request, res *targets.Result, table *names.Tabl
 		return w.Bytes()
 	}
 	if req.Start {
-		w.record(tagBPF, res.GlobalBPF)
+		w.record(TagBPF, res.GlobalBPF)
 		w.record(TagLayout, []byte(res.GlobalLayout.String()))
 		w.record(TagRows, []byte(FormatRows(res.GlobalRows, table)))
 		for _, wn := range res.Warnings {
@@ -93,7 +90,7 @@ func EncodeResponse(req *targets.Request, res *targets.Result, table *names.Tabl
 			w.record(TagNone, nil)
 			w.record(TagRows, []byte(FormatRows(t.Rows, table)))
 		default:
-			w.record(tagBPF, t.BPF)
+			w.record(TagBPF, t.BPF)
 			w.record(TagLayout, []byte(t.Layout.String()))
 			w.record(TagRows, []byte(FormatRows(t.Rows, table)))
 		}
