@@ -19,7 +19,7 @@ type Table struct{}
 // NativeTable is the native architecture's table.
 func NativeTable() *Table { return &Table{} }
 
-// Number implements guc.Resolver. Multiplexed pseudo-syscalls, which
+// Number implements names.Resolver. Multiplexed pseudo-syscalls, which
 // libseccomp numbers below zero, are not syscalls of this architecture.
 func (t *Table) Number(name string) (int32, bool) {
 	nr, err := seccomp.GetSyscallFromName(name)
@@ -46,7 +46,7 @@ var otherArches = []seccomp.ScmpArch{
 	seccomp.ArchMIPS, seccomp.ArchMIPS64, seccomp.ArchRISCV64,
 }
 
-// Foreign implements guc.Resolver: only other architectures have it.
+// Foreign implements names.Resolver: only other architectures have it.
 func (t *Table) Foreign(name string) bool {
 	if _, native := t.Number(name); native {
 		return false
@@ -59,7 +59,7 @@ func (t *Table) Foreign(name string) bool {
 	return false
 }
 
-// Names implements guc.Resolver: the native names and those of the 32-bit
+// Names implements names.Resolver: the native names and those of the 32-bit
 // x86 and ARM tables, which hold most of the legacy names people type.
 func (t *Table) Names() []string {
 	return t.namesOf([]seccomp.ScmpArch{seccomp.ArchX86, seccomp.ArchARM}, numberRanges[:1])

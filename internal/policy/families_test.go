@@ -13,7 +13,7 @@ import (
 	"github.com/pgseccomp/pgseccomp/internal/testutil"
 )
 
-// fullRule is every field of a guc.Rule but the name, which keys it.
+// fullRule is every field of a policy.Rule but the name, which keys it.
 type fullRule struct {
 	action    settings.Action
 	errno     syscall.Errno

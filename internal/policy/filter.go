@@ -21,7 +21,7 @@ const (
 // rule made it so.
 type Decision struct {
 	Action settings.Action
-	Errno  syscall.Errno // for Error; 0 means guc.DefaultErrno
+	Errno  syscall.Errno // for Error; 0 means names.DefaultErrno
 	Source string
 	// Named is set when the filter has a rule for the syscall, clear
 	// when its default decides. Describe needs it: a filter that only
@@ -96,7 +96,7 @@ func (d Decision) ReturnErrno() syscall.Errno {
 type Row struct {
 	Nr     int32
 	Action settings.Action
-	Errno  syscall.Errno // an error's errno, 0 for guc.DefaultErrno
+	Errno  syscall.Errno // an error's errno, 0 for names.DefaultErrno
 	Source string
 }
 

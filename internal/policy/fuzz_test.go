@@ -14,7 +14,7 @@ import (
 // The seed corpora of these fuzz tests are in testdata/fuzz/<FuzzName>/;
 // plain "go test" runs them. Fuzz with, one at a time:
 //
-//	go test -run='^$' -fuzz=FuzzSplitList -fuzztime=30s ./guc/
+//	go test -run='^$' -fuzz=FuzzCompileMerge -fuzztime=30s ./internal/policy/
 
 // fuzzLevel reads a level from "default|allow|log|error|kill"; missing
 // fields are empty lists, and a default that is no action is chosen by

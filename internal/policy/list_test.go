@@ -128,7 +128,7 @@ func TestParseDefault(t *testing.T) {
 	}
 }
 
-// rule is the part of a guc.Rule the compile tests check.
+// rule is the part of a policy.Rule the compile tests check.
 type rule struct {
 	action  settings.Action
 	setting string

@@ -9,6 +9,11 @@ import (
 	"github.com/pgseccomp/pgseccomp/internal/settings"
 )
 
+// The seed corpora of these fuzz tests are in testdata/fuzz/<FuzzName>/;
+// plain "go test" runs them. Fuzz with, one at a time:
+//
+//	go test -run='^$' -fuzz=FuzzSplitList -fuzztime=30s ./internal/settings/
+
 func FuzzSplitList(f *testing.F) {
 	for _, s := range []string{"", "read,write", ` "Read" , WRITE`, `"a,b"`, ",", `""`} {
 		f.Add(s)

@@ -159,10 +159,10 @@ func compile(t *testing.T, f *policy.Filter) *vm {
 	t.Helper()
 	prog, err := bpf.Emit(f, nil)
 	if err != nil {
-		t.Fatalf("BPF(): %v", err)
+		t.Fatalf("Emit without a trap: %v", err)
 	}
 	if n := len(prog) / 8; n > bpf.MaxInstructions {
-		t.Fatalf("BPF() returned %d instructions", n)
+		t.Fatalf("Emit without a trap returned %d instructions", n)
 	}
 	return load(t, prog)
 }
@@ -179,7 +179,7 @@ func TestBPFDecisions(t *testing.T) {
 		{"log default", settings.Log, map[string]settings.Action{"read": settings.Allow, "write": settings.Error, "openat": settings.Kill}},
 		{"error default", settings.Error, map[string]settings.Action{"read": settings.Allow, "write": settings.Log, "openat": settings.Kill}},
 		{"kill default", settings.Kill, map[string]settings.Action{"read": settings.Allow, "write": settings.Log, "openat": settings.Error}},
-		// BPF() drops rules that repeat the default; they must still hold.
+		// Emit without a trap drops rules that repeat the default; they must still hold.
 		{"rules equal to the default", settings.Error, map[string]settings.Action{"read": settings.Error, "close": settings.Error, "write": settings.Allow}},
 		{"no rules, allow", settings.Allow, nil},
 		{"no rules, kill", settings.Kill, nil},
@@ -248,7 +248,7 @@ func TestBPFForeignArchitecture(t *testing.T) {
 
 // TestBPFX32: x32 syscalls come with the x86_64 AUDIT_ARCH and bit 30 of
 // the number set. libseccomp treats them as a foreign ABI and applies the
-// bad-architecture action, which BPF() sets to kill.
+// bad-architecture action, which Emit without a trap sets to kill.
 func TestBPFX32(t *testing.T) {
 	if nativeArch(t) != auditArchX86_64 {
 		t.Skip("x32 exists only on x86_64")

@@ -183,7 +183,7 @@ func TestBuildClientErrors(t *testing.T) {
 			f, _, err := targets.BuildClient(g, s, tt.call, testTable)
 			var se *settings.SettingError
 			if !errors.As(err, &se) {
-				t.Fatalf("BuildClient = %+v, %v; want a *guc.SettingError", f, err)
+				t.Fatalf("BuildClient = %+v, %v; want a *settings.SettingError", f, err)
 			}
 			if se.Setting != tt.setting || se.Token != tt.token || !strings.Contains(se.Detail, tt.detail) {
 				t.Errorf("error names %q in %q (%q), want %q in %q (%q)", se.Token, se.Setting, se.Detail, tt.token, tt.setting, tt.detail)
@@ -430,7 +430,7 @@ func randCall(rng *rand.Rand) settings.Client {
 }
 
 // clientModel is the meaning of a call written out from the function's
-// documentation, independently of guc.Compile: a syscall in an explicit
+// documentation, independently of policy.Compile: a syscall in an explicit
 // list gets that action; else the strictest of the inherited lists that
 // name it (NULL: the session's decisions for that action, "*": the global
 // list); else the default (NULL: the session's).
@@ -492,7 +492,7 @@ func newClientModel(t *testing.T, c settings.Client, session *policy.Policy, glo
 }
 
 // decide is the call's decision: the client level never kills (kill acts
-// as error) and never denies a syscall of hooks.ClientFloor.
+// as error) and never denies a syscall of policy.ClientFloor.
 func (m *clientModel) decide(n int32) settings.Action {
 	a := m.asked(n)
 	if a == settings.Kill {
@@ -526,7 +526,7 @@ func (m *clientModel) source(n int32) (string, bool) {
 	return policy.SourceClient, e || i
 }
 
-// floorNrs are the native numbers of hooks.ClientFloor.
+// floorNrs are the native numbers of policy.ClientFloor.
 var floorNrs = func() map[int32]bool {
 	m := map[int32]bool{}
 	for _, name := range policy.ClientFloor {

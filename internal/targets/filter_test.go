@@ -305,7 +305,7 @@ func TestBuildGlobalErrors(t *testing.T) {
 			_, err := targets.BuildGlobal(tt.level, testTable, nil)
 			var se *settings.SettingError
 			if !errors.As(err, &se) {
-				t.Fatalf("error %v is not a *guc.SettingError", err)
+				t.Fatalf("error %v is not a *settings.SettingError", err)
 			}
 			if se.Setting != tt.setting || se.Token != tt.token {
 				t.Errorf("error names %q in %q, want %q in %q", se.Token, se.Setting, tt.token, tt.setting)
@@ -416,7 +416,7 @@ func TestBuildSessionErrors(t *testing.T) {
 			_, err := targets.BuildSession(g, tt.target, testTable)
 			var se *settings.SettingError
 			if !errors.As(err, &se) {
-				t.Fatalf("error %v is not a *guc.SettingError", err)
+				t.Fatalf("error %v is not a *settings.SettingError", err)
 			}
 			if se.Setting != tt.setting || se.Token != tt.token {
 				t.Errorf("error names %q in %q, want %q in %q", se.Token, se.Setting, tt.token, tt.setting)

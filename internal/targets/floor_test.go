@@ -124,7 +124,7 @@ func TestBuildClientLimits(t *testing.T) {
 				39:  {Action: settings.Allow, Source: policy.SourceFloor, Named: true},
 				101: {Action: settings.Error, Source: "client", Named: true},
 			},
-			// In hooks.ClientFloor's order, not the call's.
+			// In policy.ClientFloor's order, not the call's.
 			wantDef: settings.Allow, warnings: []string{`set_client_filter keeps syscalls "write", "getpid", "close" allowed`},
 		},
 		{

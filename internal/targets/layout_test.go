@@ -50,7 +50,7 @@ func bothLayouts(t *testing.T, f *policy.Filter, trap *bpf.Trap) (linear, tree [
 
 // TestLayoutsDecideAlike: the linear and the tree program of a filter
 // return the same for every syscall number, of every architecture, made
-// from inside and outside the trapping ranges; whichever BPFWith picks
+// from inside and outside the trapping ranges; whichever Emit picks
 // decides as the filter says.
 func TestLayoutsDecideAlike(t *testing.T) {
 	arch := nativeArch(t)
@@ -63,10 +63,10 @@ func TestLayoutsDecideAlike(t *testing.T) {
 				linear, tree := bothLayouts(t, f, trap)
 				picked, err := bpf.Emit(f, trap)
 				if err != nil {
-					t.Fatalf("%d rules, default %v: BPFWith: %v", n, def, err)
+					t.Fatalf("%d rules, default %v: Emit: %v", n, def, err)
 				}
 				if !bytes.Equal(picked, linear) && !bytes.Equal(picked, tree) {
-					t.Fatalf("%d rules, default %v: BPFWith built neither layout", n, def)
+					t.Fatalf("%d rules, default %v: Emit built neither layout", n, def)
 				}
 				vl, vt := load(t, linear), load(t, tree)
 				for _, a := range append(foreignArches(arch), arch) {
@@ -132,7 +132,7 @@ func TestLayoutChoice(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%d error rules: BPFWith did not pick the %v layout (%d instructions, picked %d)",
+			t.Errorf("%d error rules: Emit did not pick the %v layout (%d instructions, picked %d)",
 				tt.rules, tt.want, len(want)/8, len(got)/8)
 		}
 	}

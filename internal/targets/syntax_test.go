@@ -141,7 +141,7 @@ func TestSyntaxParseNative(t *testing.T) {
 			if tt.hint != "" {
 				var se *settings.SettingError
 				if !errors.As(err, &se) {
-					t.Fatalf("error %v is not a *guc.SettingError", err)
+					t.Fatalf("error %v is not a *settings.SettingError", err)
 				}
 				if se.Hint != tt.hint || se.Setting != setting {
 					t.Errorf("error %q in %q with hint %q, want hint %q", se.Detail, se.Setting, se.Hint, tt.hint)
@@ -395,7 +395,7 @@ func TestSyntaxWarningsAndErrors(t *testing.T) {
 			tr := compileTarget(t, sessionLevel("allow", "*", "*", tt.raw, "*"))
 			var se *settings.SettingError
 			if !errors.As(tr.Err, &se) {
-				t.Fatalf("target error %v is not a *guc.SettingError", tr.Err)
+				t.Fatalf("target error %v is not a *settings.SettingError", tr.Err)
 			}
 			if se.Setting != "pgseccomp.session_syscall_error" || se.Token != tt.token || se.Hint != tt.hint {
 				t.Errorf("error %q in %q, hint %q; want token %q, hint %q", se.Token, se.Setting, se.Hint, tt.token, tt.hint)

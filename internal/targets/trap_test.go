@@ -17,7 +17,7 @@ import (
 	"github.com/pgseccomp/pgseccomp/internal/targets"
 )
 
-// Values from linux/seccomp.h, and the trap data of hooks/trap.go.
+// Values from linux/seccomp.h, and the trap data of internal/bpf/trap.go.
 const (
 	retTrap = 0x00030000
 
@@ -79,10 +79,10 @@ func compileTrap(t *testing.T, f *policy.Filter, trap *bpf.Trap) *vm {
 	t.Helper()
 	prog, err := bpf.Emit(f, trap)
 	if err != nil {
-		t.Fatalf("BPFWith: %v", err)
+		t.Fatalf("Emit: %v", err)
 	}
 	if n := len(prog) / 8; n > bpf.MaxInstructions {
-		t.Fatalf("BPFWith returned %d instructions", n)
+		t.Fatalf("Emit returned %d instructions", n)
 	}
 	return load(t, prog)
 }
@@ -561,7 +561,7 @@ func TestTrapRangesMalformed(t *testing.T) {
 	}
 }
 
-// TestTrapNoRanges: without code ranges, BPFWith builds exactly what BPF()
+// TestTrapNoRanges: without code ranges, Emit builds exactly what Emit without a trap
 // builds, whatever the trap's filter below.
 func TestTrapNoRanges(t *testing.T) {
 	nativeArch(t)
@@ -604,28 +604,28 @@ func TestTrapNoRanges(t *testing.T) {
 	for _, ft := range filters {
 		want, err := bpf.Emit(ft.f, nil)
 		if err != nil {
-			t.Fatalf("%s: BPF(): %v", ft.name, err)
+			t.Fatalf("%s: Emit without a trap: %v", ft.name, err)
 		}
 		for _, tt := range traps {
 			t.Run(ft.name+"/"+tt.name, func(t *testing.T) {
 				got, err := bpf.Emit(ft.f, tt.trap)
 				if err != nil {
-					t.Fatalf("BPFWith: %v", err)
+					t.Fatalf("Emit: %v", err)
 				}
 				if !bytes.Equal(got, want) {
-					t.Errorf("BPFWith without ranges differs from BPF():\n%s\nwant\n%s", dump(load(t, got).insns), dump(load(t, want).insns))
+					t.Errorf("Emit without ranges differs from Emit without a trap:\n%s\nwant\n%s", dump(load(t, got).insns), dump(load(t, want).insns))
 				}
 			})
 		}
 	}
-	// And BPF() has no trap and no TRACE: learning is allow there.
+	// And Emit without a trap has no trap and no TRACE: learning is allow there.
 	for _, ft := range filters {
 		prog, _ := bpf.Emit(ft.f, nil)
 		for i := 0; i+8 <= len(prog); i += 8 {
 			op := binary.NativeEndian.Uint16(prog[i:])
 			k := binary.NativeEndian.Uint32(prog[i+4:])
 			if op == 0x06 && (k&0xffff0000 == retTrap || k&0xffff0000 == 0x7ff00000) {
-				t.Errorf("%s: BPF() returns %#x at instruction %d", ft.name, k, i/8)
+				t.Errorf("%s: Emit without a trap returns %#x at instruction %d", ft.name, k, i/8)
 			}
 		}
 	}
@@ -653,7 +653,7 @@ func TestTrapNoTraceLeft(t *testing.T) {
 	below := &policy.Filter{Default: policy.Decision{Action: settings.Learn, Source: policy.SourceGlobal}}
 	prog, err := bpf.Emit(f, bpf.NewTrap(ranges, native).On(below))
 	if err != nil {
-		t.Fatalf("BPFWith: %v", err)
+		t.Fatalf("Emit: %v", err)
 	}
 	v := load(t, prog) // bpf.NewVM checks every jump target
 	for i := 0; i+8 <= len(prog); i += 8 {

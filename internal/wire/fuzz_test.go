@@ -10,6 +10,10 @@ import (
 	"github.com/pgseccomp/pgseccomp/internal/wire"
 )
 
+// Fuzz with, one at a time:
+//
+//	go test -run='^$' -fuzz=FuzzDecodeResponse -fuzztime=30s ./internal/wire/
+
 // FuzzDecodeRequest: any request that decodes encodes to one that decodes
 // to the same thing, role and backend-type targets included.
 func FuzzDecodeRequest(f *testing.F) {

@@ -135,7 +135,7 @@ func groupRows(t *names.Table) string {
 // "family TAB member member ..." for each family (native members only),
 // "untrapped TAB name" for what learning cannot see, and "floor TAB name"
 // for what a backend needs on rare paths a workload may not take (see
-// hooks.ClientFloor).
+// policy.ClientFloor).
 func facts(t *names.Table) string {
 	var b strings.Builder
 	for _, name := range t.NativeNames() {
