@@ -6,18 +6,16 @@ package main
 /*
 #include <stdint.h>
 */
+import "C"
+
 import (
-	"C"
+	"os"
+	"unsafe"
 
 	"github.com/pgseccomp/pgseccomp/internal/names"
 	"github.com/pgseccomp/pgseccomp/internal/settings"
 	"github.com/pgseccomp/pgseccomp/internal/targets"
 	"github.com/pgseccomp/pgseccomp/internal/wire"
-)
-
-import (
-	"os"
-	"unsafe"
 )
 
 // PgseccompCompile decodes a request of n bytes, compiles it and writes the
