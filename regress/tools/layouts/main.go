@@ -1,6 +1,6 @@
 // Command layouts writes, for each rule count given, a session filter
 // that gives error to that many syscalls, compiled by pgseccomp in each
-// layout (hooks.BPFLayout), and two first filters to attach them on: one
+// layout (bpf.EmitLayout), and two first filters to attach them on: one
 // that allows every syscall but one (first-allow.bpf) and one that denies
 // every syscall but 150 (first-deny.bpf), as a learned global policy does.
 // It prints per filter its instructions, and on each first filter the
