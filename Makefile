@@ -17,7 +17,7 @@ GO ?= go
 
 # The Go library: loaded by helper processes only, never linked to the module.
 POLICY_LIB = pgseccomp_policy.so
-GO_SOURCES = $(shell find guc hooks ext -name '*.go' ! -name '*_test.go') guc/groups.txt go.mod go.sum
+GO_SOURCES = $(shell find internal ext -name '*.go' ! -name '*_test.go') internal/names/groups.txt go.mod go.sum
 EXTRA_CLEAN = $(POLICY_LIB) pgseccomp_policy.h
 
 all: $(POLICY_LIB)

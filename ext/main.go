@@ -12,7 +12,10 @@ import (
 	"os"
 	"unsafe"
 
-	"github.com/pgseccomp/pgseccomp/guc"
+	"github.com/pgseccomp/pgseccomp/internal/names"
+	"github.com/pgseccomp/pgseccomp/internal/settings"
+	"github.com/pgseccomp/pgseccomp/internal/targets"
+	"github.com/pgseccomp/pgseccomp/internal/wire"
 )
 
 // PgseccompCompile decodes a request of n bytes, compiles it and writes the
@@ -33,8 +36,18 @@ func PgseccompCompile(req *C.char, n C.int, fd C.int) C.int {
 //
 //export PgseccompWarm
 func PgseccompWarm() {
-	respond(guc.EncodeRequest(&guc.Request{Global: guc.DefaultGlobal(),
-		Targets: []guc.Target{{Session: guc.DefaultSession()}}}))
+	respond(wire.EncodeRequest(&targets.Request{Global: settings.DefaultGlobal(),
+		Targets: []settings.Target{{Session: settings.DefaultSession()}}}))
+}
+
+// respond turns a request into a response; every failure is a record.
+func respond(in []byte) []byte {
+	req, err := wire.DecodeRequest(in)
+	if err != nil {
+		return wire.MalformedResponse(err)
+	}
+	table := names.NativeTable()
+	return wire.EncodeResponse(req, targets.Build(req, table), table)
 }
 
 func main() {}

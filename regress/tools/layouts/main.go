@@ -1,6 +1,6 @@
 // Command layouts writes, for each rule count given, a session filter
 // that gives error to that many syscalls, compiled by pgseccomp in each
-// layout (hooks.BPFLayout), and two first filters to attach them on: one
+// layout (bpf.EmitLayout), and two first filters to attach them on: one
 // that allows every syscall but one (first-allow.bpf) and one that denies
 // every syscall but 150 (first-deny.bpf), as a learned global policy does.
 // It prints per filter its instructions, and on each first filter the
@@ -16,8 +16,10 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/pgseccomp/pgseccomp/guc"
-	"github.com/pgseccomp/pgseccomp/hooks"
+	"github.com/pgseccomp/pgseccomp/internal/bpf"
+	"github.com/pgseccomp/pgseccomp/internal/names"
+	"github.com/pgseccomp/pgseccomp/internal/policy"
+	"github.com/pgseccomp/pgseccomp/internal/settings"
 )
 
 func fail(format string, args ...any) {
@@ -25,8 +27,8 @@ func fail(format string, args ...any) {
 	os.Exit(1)
 }
 
-func write(dir, name string, f *hooks.Filter, layout hooks.Layout) []byte {
-	prog, err := f.BPFLayout(nil, layout)
+func write(dir, name string, f *policy.Filter, layout bpf.Layout) []byte {
+	prog, err := bpf.EmitLayout(f, nil, layout)
 	if err != nil {
 		fail("%s: %v", name, err)
 	}
@@ -42,8 +44,8 @@ func main() {
 		os.Exit(2)
 	}
 	dir := os.Args[1]
-	table := hooks.NativeTable()
-	arch := hooks.NativeAuditArch()
+	table := names.NativeTable()
+	arch := bpf.NativeAuditArch()
 	// Spread the rules over the table, as group lists are, but for what
 	// the bench's child needs to report its time and exit.
 	needs := map[string]bool{"write": true, "exit": true, "exit_group": true, "clock_gettime": true}
@@ -53,24 +55,24 @@ func main() {
 			numbers = append(numbers, nr)
 		}
 	}
-	rule := func(a guc.Action) hooks.Decision {
-		return hooks.Decision{Action: a, Source: hooks.SourceGlobal, Named: true}
+	rule := func(a settings.Action) policy.Decision {
+		return policy.Decision{Action: a, Source: policy.SourceGlobal, Named: true}
 	}
 
-	allowFirst := &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceGlobal},
-		Rules: map[int32]hooks.Decision{numbers[len(numbers)-1]: rule(guc.Error)}}
-	denyFirst := &hooks.Filter{Default: hooks.Decision{Action: guc.Error, Source: hooks.SourceGlobal},
-		Rules: map[int32]hooks.Decision{}}
+	allowFirst := &policy.Filter{Default: policy.Decision{Action: settings.Allow, Source: policy.SourceGlobal},
+		Rules: map[int32]policy.Decision{numbers[len(numbers)-1]: rule(settings.Error)}}
+	denyFirst := &policy.Filter{Default: policy.Decision{Action: settings.Error, Source: policy.SourceGlobal},
+		Rules: map[int32]policy.Decision{}}
 	for _, name := range []string{"write", "exit", "exit_group", "clock_gettime", "seccomp"} {
 		if nr, ok := table.Number(name); ok {
-			denyFirst.Rules[nr] = rule(guc.Allow)
+			denyFirst.Rules[nr] = rule(settings.Allow)
 		}
 	}
 	for i := 0; len(denyFirst.Rules) < 150; i += 2 {
-		denyFirst.Rules[numbers[i]] = rule(guc.Allow)
+		denyFirst.Rules[numbers[i]] = rule(settings.Allow)
 	}
-	belowAllow := hooks.AlwaysAllows(write(dir, "first-allow.bpf", allowFirst, hooks.Linear), arch)
-	belowDeny := hooks.AlwaysAllows(write(dir, "first-deny.bpf", denyFirst, hooks.Tree), arch)
+	belowAllow := bpf.AlwaysAllows(write(dir, "first-allow.bpf", allowFirst, bpf.Linear), arch)
+	belowDeny := bpf.AlwaysAllows(write(dir, "first-deny.bpf", denyFirst, bpf.Tree), arch)
 
 	fmt.Println("rules layout insns steps_on_allow model_us_on_allow steps_on_deny model_us_on_deny file")
 	for _, arg := range os.Args[2:] {
@@ -78,18 +80,18 @@ func main() {
 		if err != nil || n < 1 || n > len(numbers) {
 			fail("bad rule count %q", arg)
 		}
-		f := &hooks.Filter{Default: hooks.Decision{Action: guc.Allow, Source: hooks.SourceSession},
-			Rules: map[int32]hooks.Decision{}}
+		f := &policy.Filter{Default: policy.Decision{Action: settings.Allow, Source: policy.SourceSession},
+			Rules: map[int32]policy.Decision{}}
 		for i := 0; i < n; i++ {
 			nr := numbers[i*len(numbers)/n]
-			f.Rules[nr] = hooks.Decision{Action: guc.Error, Source: hooks.SourceSession, Named: true}
+			f.Rules[nr] = policy.Decision{Action: settings.Error, Source: policy.SourceSession, Named: true}
 		}
-		for _, layout := range []hooks.Layout{hooks.Linear, hooks.Tree} {
+		for _, layout := range []bpf.Layout{bpf.Linear, bpf.Tree} {
 			name := fmt.Sprintf("%s-%d.bpf", layout, n)
 			prog := write(dir, name, f, layout)
 			fmt.Printf("%d %v %d %d %.1f %d %.1f %s\n", n, layout, len(prog)/8,
-				hooks.ConstAllowSteps(prog, arch, hooks.AttachNrs, belowAllow), hooks.AttachCost(prog, belowAllow)/1000,
-				hooks.ConstAllowSteps(prog, arch, hooks.AttachNrs, belowDeny), hooks.AttachCost(prog, belowDeny)/1000,
+				bpf.ConstAllowSteps(prog, arch, bpf.AttachNrs, belowAllow), bpf.AttachCost(prog, belowAllow)/1000,
+				bpf.ConstAllowSteps(prog, arch, bpf.AttachNrs, belowDeny), bpf.AttachCost(prog, belowDeny)/1000,
 				name)
 		}
 	}

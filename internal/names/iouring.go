@@ -1,0 +1,50 @@
+package names
+
+// io_uring is a side door around a filter: once a ring is set up, the
+// kernel performs the operations queued on it (opening, reading and
+// writing files, sockets, waiting for processes) without the syscalls that
+// would do them, so a seccomp filter never sees them. A level that denies
+// any of those syscalls therefore denies io_uring too, with the same
+// action and errno, unless it names the io_uring syscalls itself.
+//
+// PostgreSQL 15 does not use io_uring; PostgreSQL 18 can (io_method =
+// io_uring), and a DBA who enables it there names these syscalls.
+
+// ioUringCalls are the syscalls that give access to io_uring.
+var ioUringCalls = []string{"io_uring_setup", "io_uring_enter", "io_uring_register"}
+
+// ioUringOps are the syscalls whose work an io_uring operation can do.
+var ioUringOps = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range []string{
+		"openat", "openat2", "close", "read", "write", "readv", "writev",
+		"pread64", "pwrite64", "preadv", "pwritev", "fsync", "fdatasync",
+		"sync_file_range", "fallocate", "ftruncate", "statx", "newfstatat",
+		"unlinkat", "unlink", "rmdir", "renameat", "renameat2", "rename",
+		"mkdirat", "mkdir", "symlinkat", "symlink", "linkat", "link",
+		"fadvise64", "madvise", "sendto", "sendmsg", "recvfrom", "recvmsg",
+		"accept", "accept4", "connect", "socket", "shutdown", "bind", "listen",
+		"splice", "tee", "epoll_ctl", "poll", "setxattr", "fsetxattr",
+		"getxattr", "fgetxattr", "waitid", "futex", "getdents64",
+	} {
+		m[n] = true
+	}
+	return m
+}()
+
+// IOUringCall tells whether name is one of the syscalls that give access
+// to io_uring.
+func IOUringCall(name string) bool {
+	for _, n := range ioUringCalls {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// IOUringOp tells whether io_uring can do the work of syscall name.
+func IOUringOp(name string) bool { return ioUringOps[name] }
+
+// IOUringCalls lists the syscalls that give access to io_uring.
+func IOUringCalls() []string { return append([]string(nil), ioUringCalls...) }

@@ -1,0 +1,215 @@
+package wire
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/pgseccomp/pgseccomp/internal/settings"
+	"github.com/pgseccomp/pgseccomp/internal/targets"
+)
+
+// A request from the C layer is a sequence of NUL-terminated strings: a
+// section marker, then name/value pairs. "[global]" comes once, first, with
+// the global settings; each "[target]" holds the session settings, an
+// optional "role" and that role's overrides (session_syscall_<field>.<role>)
+// or, instead, an optional "type" and that backend type's overrides
+// (backend_syscall_<field>.<type>). The role or type comes before its
+// overrides; a section with both is malformed. The C layer keys its filter
+// cache by the bytes of a target section, so a section must be
+// self-contained.
+//
+// A target may be followed by "[client]" sections, one per call of
+// set_client_filter in that session, oldest first; an argument that is
+// NULL is absent.
+//
+// A request that starts with "[start]" is the postmaster's at server start:
+// only it gets the global filter's program, the syscall table and the
+// warnings, which nothing after start needs.
+const (
+	MarkStart  = "[start]"
+	MarkGlobal = "[global]"
+	MarkTarget = "[target]"
+	MarkClient = "[client]"
+	KeyRole    = "role"
+	KeyType    = "type"
+	// KeyTrap, in the global section, is the code whose syscalls trap
+	// into the C layer's SIGSYS handler: "lo-hi,..." in hexadecimal.
+	KeyTrap = "trap"
+)
+
+// DecodeRequest parses the wire form of a request.
+func DecodeRequest(b []byte) (*targets.Request, error) {
+	if len(b) == 0 || b[len(b)-1] != 0 {
+		return nil, fmt.Errorf("request is not NUL-terminated")
+	}
+	fields := strings.Split(string(bytes.TrimSuffix(b, []byte{0})), "\x00")
+	req := &targets.Request{Global: settings.DefaultGlobal()}
+	var cur *settings.Target
+	var client *settings.Client
+	seenGlobal := false
+	for i := 0; i < len(fields); i++ {
+		switch f := fields[i]; f {
+		case MarkStart:
+			if i != 0 {
+				return nil, fmt.Errorf("misplaced %s marker", MarkStart)
+			}
+			req.Start = true
+		case MarkGlobal:
+			if seenGlobal || cur != nil {
+				return nil, fmt.Errorf("misplaced %s section", MarkGlobal)
+			}
+			seenGlobal = true
+		case MarkTarget:
+			req.Targets = append(req.Targets, settings.Target{Session: settings.DefaultSession(), Overrides: map[settings.Field]string{}})
+			cur = &req.Targets[len(req.Targets)-1]
+			client = nil
+		case MarkClient:
+			if cur == nil {
+				return nil, fmt.Errorf("%s section outside a target", MarkClient)
+			}
+			cur.Clients = append(cur.Clients, settings.Client{})
+			client = &cur.Clients[len(cur.Clients)-1]
+		default:
+			if !seenGlobal {
+				return nil, fmt.Errorf("setting %q before the %s section", f, MarkGlobal)
+			}
+			if i+1 >= len(fields) {
+				return nil, fmt.Errorf("setting %q has no value", f)
+			}
+			val := fields[i+1]
+			i++
+			var err error
+			switch {
+			case client != nil:
+				err = setClient(client, f, val)
+			case cur != nil:
+				err = setTarget(cur, f, val)
+			case f == KeyTrap:
+				req.Trap = val
+			default:
+				err = setLevel(&req.Global, settings.GlobalName, f, val)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !seenGlobal {
+		return nil, fmt.Errorf("request has no %s section", MarkGlobal)
+	}
+	for i := range req.Targets {
+		req.Targets[i].Global = req.Global
+	}
+	return req, nil
+}
+
+func setLevel(l *settings.Level, name func(settings.Field) string, setting, val string) error {
+	if setting == name(settings.FieldDefault) {
+		l.Default.Raw = val
+		return nil
+	}
+	for _, a := range settings.Actions {
+		if setting == name(settings.ListField(a)) {
+			l.Lists[a].Raw = val
+			return nil
+		}
+	}
+	return fmt.Errorf("unexpected setting %q", setting)
+}
+
+func setTarget(t *settings.Target, setting, val string) error {
+	switch setting {
+	case KeyRole, KeyType:
+		// Overrides are named after the role or type: a second one
+		// would leave the ones before it under the wrong name.
+		if t.Role != "" || t.Type != "" {
+			return fmt.Errorf("target has more than one role or backend type")
+		}
+		if setting == KeyRole {
+			t.Role = val
+		} else {
+			t.Type = val
+		}
+		return nil
+	}
+	if setLevel(&t.Session, settings.SessionName, setting, val) == nil {
+		return nil
+	}
+	for _, f := range settings.Fields {
+		if n := t.OverrideName(f); n != "" && setting == n {
+			t.Overrides[f] = val
+			return nil
+		}
+	}
+	return fmt.Errorf("unexpected setting %q", setting)
+}
+
+func setClient(c *settings.Client, arg, val string) error {
+	if arg == settings.ClientDefaultName {
+		c.Default = &val
+		return nil
+	}
+	for _, a := range settings.Actions {
+		if arg == settings.ClientListName(a) {
+			c.Lists[a] = &val
+			return nil
+		}
+	}
+	return fmt.Errorf("unexpected argument %q", arg)
+}
+
+// EncodeRequest is the inverse of DecodeRequest, for tests and tools. The
+// C layer writes the same records; their order within a section does not
+// matter.
+func EncodeRequest(r *targets.Request) []byte {
+	var b bytes.Buffer
+	put := func(s ...string) {
+		for _, x := range s {
+			b.WriteString(x)
+			b.WriteByte(0)
+		}
+	}
+	if r.Start {
+		put(MarkStart)
+	}
+	put(MarkGlobal)
+	if r.Trap != "" {
+		put(KeyTrap, r.Trap)
+	}
+	putLevel(put, r.Global)
+	for _, t := range r.Targets {
+		put(MarkTarget)
+		switch {
+		case t.Role != "":
+			put(KeyRole, t.Role)
+		case t.Type != "":
+			put(KeyType, t.Type)
+		}
+		putLevel(put, t.Session)
+		for _, f := range settings.Fields {
+			if v, ok := t.Overrides[f]; ok {
+				put(t.OverrideName(f), v)
+			}
+		}
+		for _, c := range t.Clients {
+			put(MarkClient)
+			for _, a := range settings.Actions {
+				if c.Lists[a] != nil {
+					put(settings.ClientListName(a), *c.Lists[a])
+				}
+			}
+			if c.Default != nil {
+				put(settings.ClientDefaultName, *c.Default)
+			}
+		}
+	}
+	return b.Bytes()
+}
+
+func putLevel(put func(...string), l settings.Level) {
+	for _, a := range settings.Actions {
+		put(l.Lists[a].Name, l.Lists[a].Raw)
+	}
+	put(l.Default.Name, l.Default.Raw)
+}
