@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark, not a test: what seccomp(2) takes to attach a session filter
-# in each layout pgseccomp can build (hooks/layout.go), for filters of 1
+# in each layout pgseccomp can build (internal/bpf/layout.go), for filters of 1
 # to 200 error rules, each attached in a fresh child on top of a first
 # filter, rounds alternating. Two first filters: one that allows all but
 # one syscall, and one that denies all but 150 (the kernel runs a new
@@ -36,7 +36,7 @@ for first in allow deny; do
 		 insns[n, lay] = $2; us[n, lay] = $3 + 0; seen[n] = 1}
 		END {for (n in seen) {
 			pick = model[n, "tree"] < model[n, "linear"] ? "tree" : "linear"
-			if (n + 0 < 5) pick = "linear"	# hooks/layout.go: treeMinRules
+			if (n + 0 < 5) pick = "linear"	# internal/bpf/layout.go: treeMinRules
 			fast = us[n, "tree"] < us[n, "linear"] ? "tree" : "linear"
 			printf "%6d %13d %11.1f %11d %11.1f %8s %9s\n", n, insns[n, "linear"], us[n, "linear"], insns[n, "tree"], us[n, "tree"], pick, fast}}' \
 		"$work/model" "$work/measured" | sort -n >"$work/table"

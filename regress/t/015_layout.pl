@@ -1,6 +1,6 @@
 # Filter layouts in the kernel: a filter of a few rules is attached as
-# libseccomp's linear list, a large one as its binary tree (hooks/layout.go
-# chooses; hooks/layout_test.go checks that both decide every syscall
+# libseccomp's linear list, a large one as its binary tree (internal/bpf/layout.go
+# chooses; internal/targets/layout_test.go checks that both decide every syscall
 # alike). Here real backends run both, as the postmaster's log names them:
 # the syscalls at the edges and in the middle of a large role filter get
 # its errnos, those around them are allowed, and a set_client_filter
