@@ -18,6 +18,7 @@
 #include "install.h"
 #include "parallel.h"
 #include "queue.h"
+#include "wire.h"
 
 static const char *const arg_names[] = {
 	"default_action", "allow_list", "log_list", "error_list", "kill_list"
@@ -30,6 +31,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 {
 	ProcessStack *session = pgseccomp_stack;
 	StringInfoData call;
+	WireSink	sink = {0};
 	StringInfoData request;
 	CompiledFilter filter;
 	HelperMessage why;
@@ -46,9 +48,10 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set_client_filter can only be called in a client session")));
 
-	/* This call's "[client]" section: see guc/request.go. NULLs are left out. */
+	/* This call's client section (wire.h). NULLs are left out. */
 	initStringInfo(&call);
-	appendBinaryStringInfo(&call, "[client]", sizeof("[client]"));
+	sink.buf = &call;
+	pgseccomp_wire_put(&sink, WIRE_MARK_CLIENT);
 	for (i = 0; i < lengthof(arg_names); i++)
 	{
 		char	   *value;
@@ -62,8 +65,7 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 					 errmsg("set_client_filter argument \"%s\" is too long", arg_names[i]),
 					 errdetail("It has %zu bytes; at most %d are accepted.",
 							   strlen(value), PGSECCOMP_LIST_MAX)));
-		appendBinaryStringInfo(&call, arg_names[i], strlen(arg_names[i]) + 1);
-		appendBinaryStringInfo(&call, value, strlen(value) + 1);
+		pgseccomp_wire_put_pair(&sink, arg_names[i], value);
 	}
 
 	initStringInfo(&request);
@@ -107,6 +109,8 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 		 */
 		seg = pgseccomp_client_segment(session, &filter);
 		filter.rows = MemoryContextStrdup(TopMemoryContext, filter.rows ? filter.rows : "");
+		filter.oci = MemoryContextStrdup(TopMemoryContext, filter.oci ? filter.oci : "");
+		filter.systemd = MemoryContextStrdup(TopMemoryContext, filter.systemd ? filter.systemd : "");
 		pgseccomp_stack_reserve(call.len, filter.ninsns);
 		if (pgseccomp_install(filter.program, filter.ninsns, &install_error))
 			errno = 0;

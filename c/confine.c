@@ -120,6 +120,8 @@ compile_here(TargetKind kind, const char *name, const StringInfo section, int *n
 	t->error = resp.targets[0].error;
 	t->rows = resp.targets[0].rows ? pstrdup(resp.targets[0].rows) : "";
 	t->lint = resp.targets[0].lint ? pstrdup(resp.targets[0].lint) : "";
+	t->oci = resp.targets[0].oci ? pstrdup(resp.targets[0].oci) : "";
+	t->systemd = resp.targets[0].systemd ? pstrdup(resp.targets[0].systemd) : "";
 	t->program = resp.targets[0].has_program ? -1 : 0;
 	MemoryContextSwitchTo(old);
 	*ninsns = resp.targets[0].ninsns;
@@ -239,6 +241,8 @@ remember(const StoredTarget *t, int program, int ninsns)
 				 errmsg("pgseccomp could not announce the filter of this process: %m"),
 				 errdetail("Its parallel workers would have no filter to install.")));
 	stack->rows = t->rows;
+	stack->oci = t->oci;
+	stack->systemd = t->systemd;
 	/* The kernel counts each filter of a stack as its length plus 4. */
 	stack->stack_insns = pgseccomp_global_ninsns + 4 + (program != 0 ? ninsns + 4 : 0);
 	pgseccomp_stack = stack;
@@ -379,5 +383,7 @@ pgseccomp_stack_add_client(const CompiledFilter *f, const StringInfo call, dsm_s
 	s->nclients++;
 	s->stack_insns += f->ninsns + 4;
 	s->rows = f->rows;
+	s->oci = f->oci;
+	s->systemd = f->systemd;
 	pgseccomp_publish_stack(s, seg);
 }

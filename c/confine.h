@@ -18,6 +18,8 @@ typedef struct ProcessStack
 	const StoredTarget *base;	/* its session, role or type filter; NULL: none */
 	int			base_program;	/* its program id; 0 none, -1 compiled here */
 	const char *rows;			/* seccomp_filter() rows of the whole stack */
+	const char *oci;			/* seccomp_export() texts of those rows */
+	const char *systemd;
 	StringInfoData clients;		/* the "[client]" sections of its calls */
 	StringInfoData programs;	/* client programs: int32 length, instructions */
 	int32		nclients;

@@ -180,14 +180,6 @@ typedef struct Helper
  */
 static Helper warm = {0, -1, -1, -1};
 
-static void
-set_message(HelperMessage *msg, const char *message, const char *detail, const char *hint)
-{
-	msg->message = pstrdup(message);
-	msg->detail = detail && *detail ? pstrdup(detail) : NULL;
-	msg->hint = hint && *hint ? pstrdup(hint) : NULL;
-}
-
 /*
  * Wait until fd is ready for events, or the deadline passes. Waits in short
  * slices: in a PostgreSQL child, an interrupt (a cancel, SIGTERM) or the
@@ -240,14 +232,14 @@ read_answer(int fd, pid_t pid, double deadline, StringInfo out, HelperMessage *w
 		if (rc == 0)
 		{
 			kill(pid, SIGKILL);
-			set_message(why, "pgseccomp helper did not answer in time",
+			pgseccomp_set_message(why, "pgseccomp helper did not answer in time",
 						psprintf("No answer after %d ms; it was killed.", HELPER_TIMEOUT_MS), NULL);
 			return false;
 		}
 		if (rc < 0)
 		{
 			kill(pid, SIGKILL);
-			set_message(why, "could not wait for the pgseccomp helper",
+			pgseccomp_set_message(why, "could not wait for the pgseccomp helper",
 						psprintf("poll() failed: %s.", strerror(errno)), NULL);
 			return false;
 		}
@@ -257,7 +249,7 @@ read_answer(int fd, pid_t pid, double deadline, StringInfo out, HelperMessage *w
 		if (n < 0)
 		{
 			kill(pid, SIGKILL);
-			set_message(why, "could not read from the pgseccomp helper",
+			pgseccomp_set_message(why, "could not read from the pgseccomp helper",
 						psprintf("read() failed: %s.", strerror(errno)), NULL);
 			return false;
 		}
@@ -277,7 +269,7 @@ reap(pid_t pid, const StringInfo answer, HelperMessage *why, int *status_out)
 	{
 		if (errno != EINTR)
 		{
-			set_message(why, "could not wait for the pgseccomp helper",
+			pgseccomp_set_message(why, "could not wait for the pgseccomp helper",
 						psprintf("waitpid() failed: %s.", strerror(errno)), NULL);
 			return false;
 		}
@@ -286,151 +278,21 @@ reap(pid_t pid, const StringInfo answer, HelperMessage *why, int *status_out)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return true;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == HELPER_EXIT_LOAD)
-		set_message(why, "pgseccomp helper could not load its library",
+		pgseccomp_set_message(why, "pgseccomp helper could not load its library",
 					psprintf("%s.", answer->data),
 					"Check that pgseccomp is installed completely (\"make install\").");
 	else if (WIFSIGNALED(status))
-		set_message(why, "pgseccomp helper was terminated by a signal",
+		pgseccomp_set_message(why, "pgseccomp helper was terminated by a signal",
 					psprintf("Signal %d: %s.", WTERMSIG(status), pg_strsignal(WTERMSIG(status))),
 					WTERMSIG(status) == SIGSYS ?
 					"The global filter kills a syscall that pgseccomp needs; see the warnings at server start." : NULL);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == HELPER_EXIT_READ)
-		set_message(why, "pgseccomp helper could not read its request", NULL, NULL);
+		pgseccomp_set_message(why, "pgseccomp helper could not read its request", NULL, NULL);
 	else
-		set_message(why, "pgseccomp helper failed",
+		pgseccomp_set_message(why, "pgseccomp helper failed",
 					psprintf("It exited with status %d.", WEXITSTATUS(status)),
 					WEXITSTATUS(status) == 2 ?
 					"The Go runtime exits with status 2 when it cannot run: a syscall it needs is denied by the global filter, or it lacks memory: it reserves several hundred MB of address space at start (ulimit -v of 1 GB is enough)." : NULL);
-	return false;
-}
-
-/* Decode the records written by ext/response.go. */
-static bool
-decode(const StringInfo in, HelperResponse *resp, HelperMessage *why)
-{
-	int			pos = 0;
-	CompiledFilter *cur = NULL;
-	int			cap = 0;
-
-	memset(resp, 0, sizeof(*resp));
-	while (pos < in->len)
-	{
-		char		tag;
-		uint32		len;
-		char	   *payload;
-
-		if (in->len - pos < 5)
-			goto malformed;
-		tag = in->data[pos];
-		memcpy(&len, in->data + pos + 1, sizeof(len));
-		pos += 5;
-		if (len > (uint32) (in->len - pos))
-			goto malformed;
-		payload = palloc(len + 1);
-		memcpy(payload, in->data + pos, len);
-		payload[len] = '\0';
-		pos += len;
-
-		switch (tag)
-		{
-			case 'G':
-				cur = &resp->global;
-				cur->ok = true;
-				break;
-			case 'T':
-				if (resp->ntargets == cap)
-				{
-					cap = cap ? cap * 2 : 8;
-					resp->targets = resp->targets ?
-						repalloc(resp->targets, cap * sizeof(CompiledFilter)) :
-						palloc(cap * sizeof(CompiledFilter));
-				}
-				cur = &resp->targets[resp->ntargets++];
-				memset(cur, 0, sizeof(*cur));
-				cur->ok = true;
-				break;
-			case 'B':
-				if (!cur || len % sizeof(struct sock_filter) != 0)
-					goto malformed;
-				cur->has_program = true;
-				cur->ninsns = len / sizeof(struct sock_filter);
-				cur->program = (struct sock_filter *) payload;
-				break;
-			case 'N':
-				if (!cur)
-					goto malformed;
-				cur->has_program = false;
-				break;
-			case 'Y':
-				if (!cur)
-					goto malformed;
-				cur->layout = payload;
-				break;
-			case 'R':
-				if (!cur)
-					goto malformed;
-				cur->rows = payload;
-				break;
-			case 'E':
-			case 'W':
-				{
-					/* message NUL detail NUL hint; the payload is NUL-terminated */
-					const char *part[3] = {"", "", ""};
-					const char *p = payload;
-					int			i;
-
-					for (i = 0; i < 3 && p <= payload + len; i++)
-					{
-						part[i] = p;
-						p += strlen(p) + 1;
-					}
-					if (tag == 'W' && cur && cur != &resp->global)
-						cur->notes = psprintf("%s%s\x1f%s\n", cur->notes ? cur->notes : "",
-											  part[0], part[1]);
-					else if (tag == 'W')
-					{
-						HelperMessage *msg = palloc0(sizeof(HelperMessage));
-
-						set_message(msg, part[0], part[1], part[2]);
-						resp->warnings = lappend(resp->warnings, msg);
-					}
-					else if (cur)
-					{
-						cur->ok = false;
-						set_message(&cur->error, part[0], part[1], part[2]);
-					}
-					else
-						goto malformed;
-					break;
-				}
-			case 'L':
-				resp->names = payload;
-				break;
-			case 'X':
-				resp->errnos = payload;
-				break;
-			case 'P':
-				resp->groups = payload;
-				break;
-			case 'K':
-				resp->facts = payload;
-				break;
-			case 'I':
-				if (!cur)
-					goto malformed;
-				cur->lint = payload;
-				break;
-			default:
-				goto malformed;
-		}
-	}
-	if (!resp->global.ok && resp->global.error.message == NULL)
-		goto malformed;
-	return true;
-
-malformed:
-	set_message(why, "malformed answer from the pgseccomp helper",
-				psprintf("%d bytes could not be decoded.", in->len), NULL);
 	return false;
 }
 
@@ -444,7 +306,7 @@ start_helper(Helper *h, HelperMessage *why)
 	{
 		if (pipe2(pipes[i], O_CLOEXEC) < 0)
 		{
-			set_message(why, "could not create pipe for the pgseccomp helper",
+			pgseccomp_set_message(why, "could not create pipe for the pgseccomp helper",
 						psprintf("pipe2() failed: %s.", strerror(errno)), NULL);
 			while (--i >= 0)
 			{
@@ -465,7 +327,7 @@ start_helper(Helper *h, HelperMessage *why)
 			close(pipes[i][0]);
 			close(pipes[i][1]);
 		}
-		set_message(why, "could not fork the pgseccomp helper",
+		pgseccomp_set_message(why, "could not fork the pgseccomp helper",
 					psprintf("fork() failed: %s.", strerror(errno)), NULL);
 		return false;
 	}
@@ -547,7 +409,7 @@ send_request(const Helper *h, const StringInfo request, double deadline,
 		if (rc <= 0)
 		{
 			kill(h->pid, SIGKILL);
-			set_message(why, rc == 0 ? "pgseccomp helper did not read its request in time" :
+			pgseccomp_set_message(why, rc == 0 ? "pgseccomp helper did not read its request in time" :
 						"could not wait for the pgseccomp helper",
 						rc == 0 ? psprintf("It read nothing for %d ms; it was killed.", HELPER_TIMEOUT_MS) :
 						psprintf("poll() failed: %s.", strerror(errno)), NULL);
@@ -626,7 +488,7 @@ exchange(Helper *h, const StringInfo request, HelperResponse *response,
 	 * teardown of a Go runtime) takes longer than its compile: in the
 	 * worker, reap it later. Otherwise the exit status says what went wrong.
 	 */
-	if (sent && pgseccomp_defer_reaping && decode(&answer, response, why) &&
+	if (sent && pgseccomp_defer_reaping && pgseccomp_wire_decode(answer.data, answer.len, response, why) &&
 		exited_count < lengthof(exited))
 	{
 		exited[exited_count++] = h->pid;
@@ -634,7 +496,7 @@ exchange(Helper *h, const StringInfo request, HelperResponse *response,
 	}
 	else
 	{
-		ok = reap(h->pid, &answer, why, &status) && sent && decode(&answer, response, why);
+		ok = reap(h->pid, &answer, why, &status) && sent && pgseccomp_wire_decode(answer.data, answer.len, response, why);
 		*died_unanswered = !ok && answer.len == 0 && WIFSIGNALED(status) &&
 			WTERMSIG(status) != SIGSYS;
 		if (!ok && status != 0)
@@ -707,40 +569,9 @@ pgseccomp_compile_targets(const char *sections, int len, int ntargets,
 	}
 	if (resp->ntargets != ntargets)
 	{
-		set_message(why, "pgseccomp helper answered for the wrong number of targets",
+		pgseccomp_set_message(why, "pgseccomp helper answered for the wrong number of targets",
 					psprintf("%d answers for %d targets.", resp->ntargets, ntargets), NULL);
 		return false;
 	}
 	return true;
-}
-
-/* Report warnings about settings: "message US detail" lines. */
-void
-pgseccomp_ereport_notes(int elevel, const char *notes)
-{
-	char	   *copy = pstrdup(notes ? notes : "");
-	char	   *line;
-	char	   *save = NULL;
-
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-	{
-		char	   *detail = strchr(line, '\x1f');
-
-		if (detail)
-			*detail++ = '\0';
-		ereport(elevel,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg_internal("%s", line),
-				 detail && *detail ? errdetail_internal("%s", detail) : 0));
-	}
-}
-
-void
-pgseccomp_ereport_message(int elevel, const HelperMessage *msg)
-{
-	ereport(elevel,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg_internal("%s", msg->message),
-			 msg->detail ? errdetail_internal("%s", msg->detail) : 0,
-			 msg->hint ? errhint("%s", msg->hint) : 0));
 }

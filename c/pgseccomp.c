@@ -26,6 +26,7 @@
 #include "store.h"
 #include "suggest.h"
 #include "trap.h"
+#include "wire.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -173,7 +174,7 @@ load_global_filter(void)
 				 errdetail_internal("%s", no_trap),
 				 errhint("Denials still return their errno; a 'learn' default allows without recording.")));
 	initStringInfo(&request);
-	appendBinaryStringInfo(&request, "[start]", sizeof("[start]"));
+	appendBinaryStringInfo(&request, WIRE_MARK_START, sizeof(WIRE_MARK_START));
 	pgseccomp_request_global(&request);
 	foreach(lc, requests)
 		appendBinaryStringInfo(&request, ((TargetRequest *) lfirst(lc))->section.data,

@@ -33,8 +33,9 @@ typedef struct StoredFilter
 	bool		has_program;
 	int			ninsns;
 	struct sock_filter program[BPF_MAXINSNS];
-	char		text[PGSECCOMP_ROWS_MAX];	/* rows NUL notes NUL lint, or
-											 * message NUL detail NUL hint */
+	char		text[PGSECCOMP_ROWS_MAX];	/* rows NUL notes NUL lint NUL oci NUL
+											 * systemd, or message NUL detail
+											 * NUL hint */
 } StoredFilter;
 
 typedef enum SlotState
@@ -107,42 +108,56 @@ put_text(char *dst, const char *const *parts, int nparts)
 	}
 }
 
+/* The texts of a filter, in the order a stored filter holds them. */
+#define FILTER_TEXTS 5
+
+static void
+filter_texts(const CompiledFilter *f, const char **parts)
+{
+	parts[0] = f->rows;
+	parts[1] = f->notes;
+	parts[2] = f->lint;
+	parts[3] = f->oci;
+	parts[4] = f->systemd;
+}
+
 /*
- * Store a compiled filter. One whose program or rows do not fit is stored
+ * Store a compiled filter. One whose program or texts do not fit is stored
  * as an error, so that it is refused rather than enforced in part.
  */
 static void
 store_filter(StoredFilter *s, const CompiledFilter *f)
 {
-	Size		textlen = strlen(f->rows ? f->rows : "") +
-		strlen(f->notes ? f->notes : "") + strlen(f->lint ? f->lint : "") + 3;
-	bool		fits = !f->ok ||
-		((!f->has_program || f->ninsns <= BPF_MAXINSNS) && textlen <= PGSECCOMP_ROWS_MAX);
+	const char *parts[FILTER_TEXTS];
+	Size		textlen = FILTER_TEXTS;
+	bool		fits;
+	int			i;
 
+	filter_texts(f, parts);
+	for (i = 0; i < FILTER_TEXTS; i++)
+		textlen += strlen(parts[i] ? parts[i] : "");
+	fits = !f->ok ||
+		((!f->has_program || f->ninsns <= BPF_MAXINSNS) && textlen <= PGSECCOMP_ROWS_MAX);
 	s->ok = f->ok && fits;
 	s->has_program = s->ok && f->has_program;
 	s->ninsns = s->has_program ? f->ninsns : 0;
 	if (s->has_program)
 		memcpy(s->program, f->program, sizeof(struct sock_filter) * f->ninsns);
 	if (s->ok)
-	{
-		const char *parts[3] = {f->rows, f->notes, f->lint};
-
-		put_text(s->text, parts, 3);
-	}
+		put_text(s->text, parts, FILTER_TEXTS);
 	else if (!f->ok)
 	{
-		const char *parts[3] = {f->error.message, f->error.detail, f->error.hint};
+		const char *why[3] = {f->error.message, f->error.detail, f->error.hint};
 
-		put_text(s->text, parts, 3);
+		put_text(s->text, why, 3);
 	}
 	else
 	{
-		const char *parts[3] = {"filter is too large for pgseccomp's shared memory",
+		const char *why[3] = {"filter is too large for pgseccomp's shared memory",
 			psprintf("It has %d instructions and %zu bytes of description.",
 					 f->ninsns, textlen), NULL};
 
-		put_text(s->text, parts, 3);
+		put_text(s->text, why, 3);
 	}
 }
 
@@ -153,7 +168,9 @@ store_filter(StoredFilter *s, const CompiledFilter *f)
 static bool
 load_filter(const StoredFilter *s, CompiledFilter *out)
 {
-	char		text[PGSECCOMP_ROWS_MAX + 3];
+	char		text[PGSECCOMP_ROWS_MAX + FILTER_TEXTS];
+	char	   *part[FILTER_TEXTS];
+	int			i;
 
 	memset(out, 0, sizeof(*out));
 	out->ok = s->ok;
@@ -167,24 +184,23 @@ load_filter(const StoredFilter *s, CompiledFilter *out)
 		memcpy(out->program, s->program, sizeof(struct sock_filter) * s->ninsns);
 	}
 	memcpy(text, s->text, PGSECCOMP_ROWS_MAX);
-	memset(text + PGSECCOMP_ROWS_MAX, 0, 3);
+	memset(text + PGSECCOMP_ROWS_MAX, 0, FILTER_TEXTS);
+	part[0] = text;
+	for (i = 1; i < FILTER_TEXTS; i++)
+		part[i] = part[i - 1] + strlen(part[i - 1]) + 1;
+	if (s->ok)
 	{
-		const char *first = text;
-		const char *second = first + strlen(first) + 1;
-		const char *third = second + strlen(second) + 1;
-
-		if (s->ok)
-		{
-			out->rows = pstrdup(first);
-			out->notes = *second ? pstrdup(second) : NULL;
-			out->lint = pstrdup(third);
-		}
-		else
-		{
-			out->error.message = pstrdup(first);
-			out->error.detail = *second ? pstrdup(second) : NULL;
-			out->error.hint = *third ? pstrdup(third) : NULL;
-		}
+		out->rows = pstrdup(part[0]);
+		out->notes = *part[1] ? pstrdup(part[1]) : NULL;
+		out->lint = pstrdup(part[2]);
+		out->oci = pstrdup(part[3]);
+		out->systemd = pstrdup(part[4]);
+	}
+	else
+	{
+		out->error.message = pstrdup(part[0]);
+		out->error.detail = *part[1] ? pstrdup(part[1]) : NULL;
+		out->error.hint = *part[2] ? pstrdup(part[2]) : NULL;
 	}
 	return true;
 }
@@ -347,26 +363,6 @@ pgseccomp_worker_attach(void)
 		if (shared->slots[i].state == SLOT_RUNNING)
 			shared->slots[i].state = SLOT_PENDING;
 	LWLockRelease(shared->lock);
-}
-
-/*
- * Does a request hold exactly one target section? Only such requests are
- * compiled together: the answers are matched to them by position.
- */
-bool
-pgseccomp_single_target(const char *request, int len)
-{
-	int			targets = 0;
-	int			pos = 0;
-
-	while (pos < len)
-	{
-		int			flen = strnlen(request + pos, len - pos);
-
-		targets += (flen == 8 && memcmp(request + pos, "[target]", 8) == 0);
-		pos += flen + 1;
-	}
-	return targets == 1 && len > 0 && request[len - 1] == '\0';
 }
 
 static int

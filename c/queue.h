@@ -9,7 +9,7 @@
 
 #include "storage/latch.h"
 
-#define PGSECCOMP_ROWS_MAX		(48 * 1024)
+#define PGSECCOMP_ROWS_MAX		(96 * 1024)
 #define PGSECCOMP_REQUEST_MAX	(256 * 1024)
 #define PGSECCOMP_LIST_MAX		(16 * 1024)	/* one list setting or argument */
 #define PGSECCOMP_REQUEST_SLOTS	16
@@ -20,7 +20,6 @@ extern bool pgseccomp_compile_remote(const StringInfo request,
 									 CompiledFilter *result, HelperMessage *why);
 extern void pgseccomp_worker_attach(void);
 extern int	pgseccomp_next_requests(StringInfo batch, int *slots, int *ends);
-extern bool pgseccomp_single_target(const char *request, int len);
 extern void pgseccomp_finish_request(int slot, const HelperMessage *why,
 									 const CompiledFilter *result);
 

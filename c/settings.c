@@ -14,6 +14,7 @@
 #include "helper.h"
 #include "queue.h"
 #include "trap.h"
+#include "wire.h"
 
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -615,55 +616,19 @@ action_name(int action)
 	return action_options[action].name;
 }
 
-/*
- * Where a request section goes: appended to buf or, with buf NULL,
- * compared with the bytes at expect. A connection checks the postmaster's
- * copy of its section this way, without allocating: every page it writes
- * after fork is a copy-on-write fault on the connection path.
- */
-typedef struct SectionSink
-{
-	StringInfo	buf;
-	const char *expect;
-	int			expect_len;
-	int			pos;
-	bool		differs;
-} SectionSink;
-
-static void
-put_bytes(SectionSink *sink, const char *bytes)
-{
-	int			len = strlen(bytes) + 1;
-
-	if (sink->buf)
-		appendBinaryStringInfo(sink->buf, bytes, len);
-	else if (sink->differs || len > sink->expect_len - sink->pos ||
-			 memcmp(sink->expect + sink->pos, bytes, len) != 0)
-		sink->differs = true;
-	else
-		sink->pos += len;
-}
-
-static void
-put_pair(SectionSink *sink, const char *name, const char *value)
-{
-	put_bytes(sink, name);
-	put_bytes(sink, value);
-}
-
-/* The "[global]" section of a request: see guc/request.go. */
+/* The global section of a request (wire.h). */
 void
 pgseccomp_request_global(StringInfo buf)
 {
-	SectionSink sink = {.buf = buf};
+	WireSink sink = {.buf = buf};
 	int			i;
 
-	put_bytes(&sink, "[global]");
-	put_pair(&sink, "trap", pgseccomp_trap_ranges());
+	pgseccomp_wire_put(&sink, WIRE_MARK_GLOBAL);
+	pgseccomp_wire_put_pair(&sink, WIRE_KEY_TRAP, pgseccomp_trap_ranges());
 	for (i = 0; i < NLISTS; i++)
-		put_pair(&sink, psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
+		pgseccomp_wire_put_pair(&sink, psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
 				 global_lists[i]);
-	put_pair(&sink, "pgseccomp.global_syscall_default", action_name(global_default));
+	pgseccomp_wire_put_pair(&sink, "pgseccomp.global_syscall_default", action_name(global_default));
 }
 
 /*
@@ -673,7 +638,7 @@ pgseccomp_request_global(StringInfo buf)
  * its filter from the settings it has.
  */
 static void
-put_target(SectionSink *sink, TargetKind kind, const char *name)
+put_target(WireSink *sink, TargetKind kind, const char *name)
 {
 	static const char *const session_names[] = {
 		"pgseccomp.session_syscall_allow", "pgseccomp.session_syscall_log",
@@ -683,14 +648,14 @@ put_target(SectionSink *sink, TargetKind kind, const char *name)
 	int			i;
 
 	StaticAssertStmt(lengthof(session_names) == NLISTS, "one name per list");
-	put_bytes(sink, "[target]");
+	pgseccomp_wire_put(sink, WIRE_MARK_TARGET);
 	if (kind == TARGET_ROLE)
-		put_pair(sink, "role", name);
+		pgseccomp_wire_put_pair(sink, WIRE_KEY_ROLE, name);
 	else if (kind == TARGET_TYPE)
-		put_pair(sink, "type", name);
+		pgseccomp_wire_put_pair(sink, WIRE_KEY_TYPE, name);
 	for (i = 0; i < NLISTS; i++)
-		put_pair(sink, session_names[i], value_of(session_names[i], session_lists[i]));
-	put_pair(sink, "pgseccomp.session_syscall_default",
+		pgseccomp_wire_put_pair(sink, session_names[i], value_of(session_names[i], session_lists[i]));
+	pgseccomp_wire_put_pair(sink, "pgseccomp.session_syscall_default",
 			 value_of("pgseccomp.session_syscall_default", action_name(session_default)));
 	if (kind == TARGET_SESSION)
 		return;
@@ -705,14 +670,14 @@ put_target(SectionSink *sink, TargetKind kind, const char *name)
 			setting = psprintf("%s_syscall_%s.%s", prefix, fields[i], name);
 		value = GetConfigOption(setting, true, false);
 		if (value != NULL)
-			put_pair(sink, setting, value);
+			pgseccomp_wire_put_pair(sink, setting, value);
 	}
 }
 
 void
 pgseccomp_request_target(StringInfo buf, TargetKind kind, const char *name)
 {
-	SectionSink sink = {.buf = buf};
+	WireSink sink = {.buf = buf};
 
 	put_target(&sink, kind, name);
 }
@@ -721,10 +686,10 @@ pgseccomp_request_target(StringInfo buf, TargetKind kind, const char *name)
 bool
 pgseccomp_target_matches(const char *section, int len, TargetKind kind, const char *name)
 {
-	SectionSink sink = {.expect = section, .expect_len = len};
+	WireSink sink = {.expect = section, .expect_len = len};
 
 	put_target(&sink, kind, name);
-	return !sink.differs && sink.pos == len;
+	return pgseccomp_wire_matched(&sink);
 }
 
 /* The roles of pgseccomp.session_roles, as palloc'd strings. */

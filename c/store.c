@@ -23,6 +23,8 @@
 #include "utils/timestamp.h"
 
 const char *pgseccomp_global_rows = NULL;
+const char *pgseccomp_global_oci = NULL;
+const char *pgseccomp_global_systemd = NULL;
 const char *pgseccomp_groups = NULL;
 int			pgseccomp_global_ninsns = 0;
 
@@ -136,6 +138,8 @@ fill_target(StoredTarget *t, const TargetRequest *r, const CompiledFilter *f)
 	t->program = keep_program(f);
 	t->rows = pstrdup(f->rows ? f->rows : "");
 	t->lint = pstrdup(f->lint ? f->lint : "");
+	t->oci = pstrdup(f->oci ? f->oci : "");
+	t->systemd = pstrdup(f->systemd ? f->systemd : "");
 }
 
 static List *
@@ -200,6 +204,8 @@ replace_targets(const HelperResponse *resp, List *requests)
 			fresh[i].program = good_session.program;
 			fresh[i].rows = good_session.rows;
 			fresh[i].lint = good_session.lint;
+			fresh[i].oci = good_session.oci;
+			fresh[i].systemd = good_session.systemd;
 		}
 	}
 	resetStringInfo(&compiled);
@@ -232,6 +238,8 @@ commit_pass(void)
 	good_session.program = s->program;
 	good_session.rows = MemoryContextStrdup(TopMemoryContext, s->rows);
 	good_session.lint = MemoryContextStrdup(TopMemoryContext, s->lint);
+	good_session.oci = MemoryContextStrdup(TopMemoryContext, s->oci);
+	good_session.systemd = MemoryContextStrdup(TopMemoryContext, s->systemd);
 }
 
 /* In the postmaster at start: keep what the helper compiled. */
@@ -243,6 +251,8 @@ pgseccomp_store_start(const HelperResponse *resp, List *requests)
 
 	initStringInfo(&compiled);
 	pgseccomp_global_rows = pstrdup(resp->global.rows ? resp->global.rows : "");
+	pgseccomp_global_oci = pstrdup(resp->global.oci ? resp->global.oci : "");
+	pgseccomp_global_systemd = pstrdup(resp->global.systemd ? resp->global.systemd : "");
 	pgseccomp_groups = pstrdup(resp->groups ? resp->groups : "");
 	pgseccomp_global_ninsns = resp->global.ninsns;
 	MemoryContextSwitchTo(old);

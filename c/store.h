@@ -26,6 +26,8 @@ typedef struct StoredTarget
 	bool		previous;		/* the settings failed: the last good filter */
 	char	   *rows;			/* seccomp_filter() rows of global + this */
 	char	   *lint;			/* seccomp_lint() rows */
+	char	   *oci;			/* seccomp_export() texts of the rows */
+	char	   *systemd;
 } StoredTarget;
 
 /* A target being prepared: its kind, name and request section. */
@@ -46,6 +48,8 @@ extern uint64 pgseccomp_boot_ticks(void);
 
 /* The global filter's description and the groups, kept at start. */
 extern const char *pgseccomp_global_rows;
+extern const char *pgseccomp_global_oci;
+extern const char *pgseccomp_global_systemd;
 extern const char *pgseccomp_groups;
 extern int	pgseccomp_global_ninsns;
 

@@ -180,7 +180,7 @@ serve_one(int slot, const char *request, int len)
 {
 	HelperMessage why;
 	HelperResponse resp;
-	bool		single = pgseccomp_single_target(request, len);
+	bool		single = pgseccomp_wire_single_target(request, len);
 	bool		ok = single && pgseccomp_compile_targets(request, len, 1, &resp, &why);
 
 	if (!single)
@@ -213,7 +213,7 @@ serve_requests(void)
 		int			i;
 
 		for (i = 0; i < n && together; i++)
-			together = pgseccomp_single_target(batch.data + (i ? ends[i - 1] : 0),
+			together = pgseccomp_wire_single_target(batch.data + (i ? ends[i - 1] : 0),
 											   ends[i] - (i ? ends[i - 1] : 0));
 		if (together && pgseccomp_compile_targets(batch.data, batch.len, n, &resp, &why))
 		{

@@ -31,7 +31,13 @@ const (
 	TagGroups  = 'P' // group TAB syscall TAB number, one member per line
 	TagLint    = 'I' // context TAB setting TAB syscall TAB issue, per line
 	TagFacts   = 'K' // what seccomp_suggest needs; see facts
+	TagOCI     = 'O' // seccomp_export('oci') of the filter's rows
+	TagSystemd = 'S' // seccomp_export('systemd') of the filter's rows
 )
+
+// ExportRefused starts a TagOCI or TagSystemd payload that says why the
+// filter has no export: message US detail.
+const ExportRefused = "\x01"
 
 type writer struct{ bytes.Buffer }
 
@@ -50,6 +56,22 @@ func (w *writer) err(err error) {
 		return
 	}
 	w.message(TagError, "could not build seccomp filter", err.Error()+".", "")
+}
+
+// exports writes what seccomp_export shows for a filter's rows, or why it
+// cannot, in both formats.
+func (w *writer) exports(context string, rows []policy.Row, t *names.Table) {
+	oci, systemd, err := policy.Export(context, rows, t)
+	if err != nil {
+		var xe *policy.ExportError
+		why := err.Error() + "\x1f"
+		if errors.As(err, &xe) {
+			why = xe.Message + "\x1f" + xe.Detail
+		}
+		oci, systemd = ExportRefused+why, ExportRefused+why
+	}
+	w.record(TagOCI, []byte(oci))
+	w.record(TagSystemd, []byte(systemd))
 }
 
 // MalformedResponse is the response to a request DecodeRequest rejects.
@@ -73,6 +95,7 @@ func EncodeResponse(req *targets.Request, res *targets.Result, table *names.Tabl
 		w.record(TagBPF, res.GlobalBPF)
 		w.record(TagLayout, []byte(res.GlobalLayout.String()))
 		w.record(TagRows, []byte(FormatRows(res.GlobalRows, table)))
+		w.exports("global", res.GlobalRows, table)
 		for _, wn := range res.Warnings {
 			w.message(TagWarning, wn.Message, wn.Detail, "")
 		}
@@ -89,10 +112,12 @@ func EncodeResponse(req *targets.Request, res *targets.Result, table *names.Tabl
 		case t.BPF == nil:
 			w.record(TagNone, nil)
 			w.record(TagRows, []byte(FormatRows(t.Rows, table)))
+			w.exports("session", t.Rows, table)
 		default:
 			w.record(TagBPF, t.BPF)
 			w.record(TagLayout, []byte(t.Layout.String()))
 			w.record(TagRows, []byte(FormatRows(t.Rows, table)))
+			w.exports("session", t.Rows, table)
 		}
 		for _, wn := range t.Warnings {
 			w.message(TagWarning, wn.Message, wn.Detail, "")
