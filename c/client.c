@@ -18,39 +18,21 @@
 #include "install.h"
 #include "parallel.h"
 #include "queue.h"
+#include "settings.h"
 #include "wire.h"
 
 static const char *const arg_names[] = {
 	"default_action", "allow_list", "log_list", "error_list", "kill_list"
 };
 
-PG_FUNCTION_INFO_V1(pg_set_client_filter);
-
-Datum
-pg_set_client_filter(PG_FUNCTION_ARGS)
+/* This call's client section (wire.h). NULLs are left out. */
+static void
+client_section(FunctionCallInfo fcinfo, StringInfo call)
 {
-	ProcessStack *session = pgseccomp_stack;
-	StringInfoData call;
-	WireSink	sink = {0};
-	StringInfoData request;
-	CompiledFilter filter;
-	HelperMessage why;
-	char	   *install_error;
-	dsm_segment *seg = NULL;
+	WireSink	sink = {.buf = call};
 	int			i;
 
-	if (!pgseccomp_enabled)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("seccomp is not enabled")));
-	if (session == NULL || session->base == NULL || MyBackendType != B_BACKEND)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set_client_filter can only be called in a client session")));
-
-	/* This call's client section (wire.h). NULLs are left out. */
-	initStringInfo(&call);
-	sink.buf = &call;
+	initStringInfo(call);
 	pgseccomp_wire_put(&sink, WIRE_MARK_CLIENT);
 	for (i = 0; i < lengthof(arg_names); i++)
 	{
@@ -67,12 +49,23 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 							   strlen(value), PGSECCOMP_LIST_MAX)));
 		pgseccomp_wire_put_pair(&sink, arg_names[i], value);
 	}
+}
+
+/*
+ * Compile the session's filter with its earlier calls and this one, in the
+ * compile worker.
+ */
+static void
+compile_client(const ProcessStack *session, const StringInfo call, CompiledFilter *filter)
+{
+	StringInfoData request;
+	HelperMessage why;
 
 	initStringInfo(&request);
 	appendBinaryStringInfo(&request, session->base->section, session->base->section_len);
 	if (session->nclients > 0)
 		appendBinaryStringInfo(&request, session->clients.data, session->clients.len);
-	appendBinaryStringInfo(&request, call.data, call.len);
+	appendBinaryStringInfo(&request, call->data, call->len);
 	if (request.len > PGSECCOMP_REQUEST_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -80,20 +73,43 @@ pg_set_client_filter(PG_FUNCTION_ARGS)
 				 errdetail("With the session's settings and earlier calls they take %d bytes; at most %d fit.",
 						   request.len, PGSECCOMP_REQUEST_MAX)));
 
-	if (!pgseccomp_compile_remote(&request, &filter, &why))
+	if (!pgseccomp_compile_remote(&request, filter, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("could not compile the client filter: %s", why.message),
 				 why.detail ? errdetail_internal("%s", why.detail) : 0,
 				 why.hint ? errhint("%s", why.hint) : 0));
-	if (!filter.ok)
+	if (!filter->ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg_internal("%s", filter.error.message),
-				 filter.error.detail ? errdetail_internal("%s", filter.error.detail) : 0,
-				 filter.error.hint ? errhint("%s", filter.error.hint) : 0));
-	if (!filter.has_program)
+				 errmsg_internal("%s", filter->error.message),
+				 filter->error.detail ? errdetail_internal("%s", filter->error.detail) : 0,
+				 filter->error.hint ? errhint("%s", filter->error.hint) : 0));
+	if (!filter->has_program)
 		elog(ERROR, "pgseccomp helper returned no client filter");
+}
+
+PG_FUNCTION_INFO_V1(pg_set_client_filter);
+
+Datum
+pg_set_client_filter(PG_FUNCTION_ARGS)
+{
+	ProcessStack *session = pgseccomp_stack;
+	StringInfoData call;
+	CompiledFilter filter;
+	char	   *install_error;
+	dsm_segment *seg = NULL;
+
+	if (!pgseccomp_enabled)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("seccomp is not enabled")));
+	if (session == NULL || session->base == NULL || MyBackendType != B_BACKEND)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set_client_filter can only be called in a client session")));
+	client_section(fcinfo, &call);
+	compile_client(session, &call, &filter);
 
 	/*
 	 * The kernel counts the filters of a process after translating them, so

@@ -30,10 +30,12 @@
 #include "utils/acl.h"
 #include "utils/memutils.h"
 
+#include "compile.h"
 #include "install.h"
 #include "parallel.h"
 #include "registry.h"
-#include "trap.h"
+#include "reports.h"
+#include "settings.h"
 
 ProcessStack *pgseccomp_stack = NULL;
 
@@ -150,8 +152,8 @@ bool
 pgseccomp_confined_at_fork(const StoredTarget *t)
 {
 	fork_target = t;
-	pgseccomp_trap_set_owner(t->kind, t->name);
-	return pgseccomp_registry_announce(t->program, pgseccomp_trap_owner);
+	pgseccomp_set_process_owner(t->kind, t->name);
+	return pgseccomp_registry_announce(t->program, pgseccomp_process_owner);
 }
 
 static void
@@ -233,9 +235,9 @@ remember(const StoredTarget *t, int program, int ninsns)
 
 	stack->base = t;
 	stack->base_program = program;
-	pgseccomp_trap_set_owner(t->kind, t->name);
+	pgseccomp_set_process_owner(t->kind, t->name);
 	/* Before any role's code runs: what its parallel workers will install. */
-	if (t != fork_target && !pgseccomp_registry_announce(program, pgseccomp_trap_owner))
+	if (t != fork_target && !pgseccomp_registry_announce(program, pgseccomp_process_owner))
 		ereport(FATAL,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("pgseccomp could not announce the filter of this process: %m"),

@@ -7,24 +7,11 @@
 #ifndef PGSECCOMP_CONFINE_H
 #define PGSECCOMP_CONFINE_H
 
+#include "stack.h"
 #include "store.h"
 
 #include "access/xact.h"
 #include "libpq/libpq-be.h"
-
-/* What this process stacked on the global filter. */
-typedef struct ProcessStack
-{
-	const StoredTarget *base;	/* its session, role or type filter; NULL: none */
-	int			base_program;	/* its program id; 0 none, -1 compiled here */
-	const char *rows;			/* seccomp_filter() rows of the whole stack */
-	const char *oci;			/* seccomp_export() texts of those rows */
-	const char *systemd;
-	StringInfoData clients;		/* the "[client]" sections of its calls */
-	StringInfoData programs;	/* client programs: int32 length, instructions */
-	int32		nclients;
-	int			stack_insns;	/* what the stack counts against the kernel's limit */
-} ProcessStack;
 
 /* NULL until this process is confined, and in processes that never are. */
 extern ProcessStack *pgseccomp_stack;

@@ -37,19 +37,14 @@
 #include "utils/varlena.h"
 
 #include "confine.h"
+#include "helper.h"
 #include "install.h"
 #include "parallel.h"
+#include "procfs.h"
 #include "registry.h"
+#include "reports.h"
 #include "settings.h"
 #include "store.h"
-#include "trap.h"
-
-/* Set around the fork of a helper, which must stay unfiltered by this. */
-bool		pgseccomp_forking_helper = false;
-
-/* In a parallel worker: the leader's first program was installed at fork. */
-bool		pgseccomp_leader_base_at_fork = false;
-int			pgseccomp_fork_base_program = 0;
 
 /* The background workers registered at start, and the preloaded libraries. */
 static RegisteredBgWorker **static_workers = NULL;
@@ -154,7 +149,7 @@ at_fork_child(void)
 	RegisteredBgWorker *rw;
 	const BackgroundWorker *w;
 
-	pgseccomp_trap_forked = true;
+	pgseccomp_process_forked = true;
 	pgseccomp_registry_forked();
 	/* Only children of the postmaster, and not its helpers. */
 	if (IsUnderPostmaster || !pgseccomp_enabled || pgseccomp_forking_helper ||
@@ -179,9 +174,8 @@ at_fork_child(void)
 		if (program < 0)
 			die_at_fork("its parallel leader compiled its own filter, which new sessions do not");
 		install_at_fork(program);
-		pgseccomp_trap_set_owner_key(owner);
-		pgseccomp_leader_base_at_fork = true;
-		pgseccomp_fork_base_program = program;
+		pgseccomp_set_process_owner_key(owner);
+		pgseccomp_leader_base_installed(program);
 		return;
 	}
 	if (!library_is_loaded(w->bgw_library_name))

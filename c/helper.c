@@ -26,9 +26,7 @@
 #include "utils/ps_status.h"
 #include "portability/instr_time.h"
 
-#include "fork.h"
-#include "settings.h"
-#include "trap.h"
+#include "reports.h"
 
 #define HELPER_LIBRARY		"pgseccomp_policy.so"
 #define HELPER_SYMBOL		"PgseccompCompile"
@@ -41,6 +39,9 @@
 #define HELPER_EXIT_READ	5	/* could not read the request */
 
 typedef int (*compile_fn) (const char *req, int len, int fd);
+
+/* Set around the fork of a helper, which fork.c must leave alone. */
+bool		pgseccomp_forking_helper = false;
 
 static bool
 write_all(int fd, const char *buf, size_t len)
@@ -98,7 +99,7 @@ helper_child(int in, int out)
 	 * own. SIGSYS stays ours (trap.c): Go does not take it in a c-shared
 	 * library, and its filters trap syscalls made from libc.
 	 */
-	pgseccomp_trap_in_helper = true;
+	pgseccomp_process_is_helper = true;
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGSYS)
 			signal(sig, SIG_DFL);
@@ -545,33 +546,4 @@ pgseccomp_run_helper(const StringInfo request, HelperResponse *response,
 		was_warm = false;
 		h.pid = 0;
 	}
-}
-
-/*
- * Compile target sections against the current global settings in one
- * helper run; they must come back as ntargets answers.
- */
-bool
-pgseccomp_compile_targets(const char *sections, int len, int ntargets,
-						  HelperResponse *resp, HelperMessage *why)
-{
-	StringInfoData request;
-
-	initStringInfo(&request);
-	pgseccomp_request_global(&request);
-	appendBinaryStringInfo(&request, sections, len);
-	if (!pgseccomp_run_helper(&request, resp, why))
-		return false;
-	if (!resp->global.ok)
-	{
-		*why = resp->global.error;
-		return false;
-	}
-	if (resp->ntargets != ntargets)
-	{
-		pgseccomp_set_message(why, "pgseccomp helper answered for the wrong number of targets",
-					psprintf("%d answers for %d targets.", resp->ntargets, ntargets), NULL);
-		return false;
-	}
-	return true;
 }

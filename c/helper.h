@@ -9,10 +9,9 @@
 
 extern bool pgseccomp_run_helper(const StringInfo request,
 								 HelperResponse *response, HelperMessage *why);
-extern bool pgseccomp_compile_targets(const char *sections, int len, int ntargets,
-									  HelperResponse *resp, HelperMessage *why);
 extern void pgseccomp_prestart_helper(void);
 extern bool pgseccomp_helpers_exiting(void);
 extern bool pgseccomp_defer_reaping;
+extern bool pgseccomp_forking_helper;
 
 #endif							/* PGSECCOMP_HELPER_H */

@@ -31,9 +31,8 @@
 #include "storage/proc.h"
 #include "storage/shmem.h"
 
-#include "fork.h"
 #include "install.h"
-#include "trap.h"
+#include "procfs.h"
 
 #define CLIENT_PROGRAMS_MAX	4096	/* more would pass the kernel's limit */
 
@@ -46,6 +45,10 @@ typedef struct LeaderSlot
 } LeaderSlot;
 
 static LeaderSlot *leaders = NULL;
+
+/* In a parallel worker: the leader's first program, installed at fork. */
+static bool leader_base_at_fork = false;
+static int	leader_base_program = 0;
 
 /* This process's client programs, kept mapped while it lives. */
 static dsm_segment *published = NULL;
@@ -215,57 +218,12 @@ install_client_programs(dsm_handle handle, int32 expected)
 			 psprintf("%d of %d programs could be read.", installed, count));
 }
 
-/*
- * When process pid started, in clock ticks since boot, as the kernel says
- * (/proc/pid/stat, field 22); 0 if it cannot be read. Plain syscalls, no
- * memory: it also runs in a child just forked.
- */
-uint64
-pgseccomp_process_start_ticks(pid_t pid)
+/* In a parallel worker as it is forked: its leader's first program is in. */
+void
+pgseccomp_leader_base_installed(int program)
 {
-	char		path[64];
-	char		buf[1024];
-	char	   *p;
-	int			fd;
-	ssize_t		n;
-	int			field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* The command may hold blanks and parentheses: count from its end. */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
-/* Seccomp_filters of process pid, from the kernel; -1 if unknown. */
-static int
-leader_filters(pid_t pid)
-{
-	char		path[64];
-	char		buf[4096];
-	char	   *p;
-	int			fd;
-	ssize_t		n;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "\nSeccomp_filters:");
-	return p ? atoi(p + strlen("\nSeccomp_filters:")) : -1;
+	leader_base_at_fork = true;
+	leader_base_program = program;
 }
 
 /*
@@ -287,7 +245,7 @@ pgseccomp_install_leader_stack(void)
 	 * The first program was installed at fork, from what the leader
 	 * announced when it was confined (registry.c).
 	 */
-	if (!pgseccomp_leader_base_at_fork)
+	if (!leader_base_at_fork)
 		fail("pgseccomp did not confine this parallel worker as it was forked", NULL);
 	slot.pid = leaders[PGSECCOMP_LEADER_SLOT].pid;
 	pg_read_barrier();			/* the fields were written before the pid */
@@ -295,21 +253,21 @@ pgseccomp_install_leader_stack(void)
 	if (slot.pid != leader->pid)
 	{
 		/* Not written: a leader writes its slot with its first client filter. */
-		slot.base_program = pgseccomp_fork_base_program;
+		slot.base_program = leader_base_program;
 		slot.nclients = 0;
 		slot.handle = DSM_HANDLE_INVALID;
 	}
-	if (slot.base_program != pgseccomp_fork_base_program)
+	if (slot.base_program != leader_base_program)
 		fail("pgseccomp filters of the leader of this parallel worker are not the ones it announced",
-			 psprintf("Program %d announced, %d in its slot.", pgseccomp_fork_base_program,
+			 psprintf("Program %d announced, %d in its slot.", leader_base_program,
 					  (int) slot.base_program));
 	/*
 	 * The kernel knows how many filters the leader has: the client programs
 	 * its slot names (none, if it wrote none) must add up with them.
 	 */
-	if (leader_filters(leader->pid) != 1 + (slot.base_program > 0 ? 1 : 0) + slot.nclients)
+	if (pgseccomp_process_filters(leader->pid) != 1 + (slot.base_program > 0 ? 1 : 0) + slot.nclients)
 		fail("pgseccomp filters of the leader of this parallel worker do not add up",
-			 psprintf("The leader has %d filters; it announces %d.", leader_filters(leader->pid),
+			 psprintf("The leader has %d filters; it announces %d.", pgseccomp_process_filters(leader->pid),
 					  1 + (slot.base_program > 0 ? 1 : 0) + (int) slot.nclients));
 	if (slot.handle != DSM_HANDLE_INVALID || slot.nclients != 0)
 		install_client_programs(slot.handle, slot.nclients);

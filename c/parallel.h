@@ -10,7 +10,7 @@
 #include "storage/dsm.h"
 #include "storage/lwlock.h"
 
-#include "confine.h"
+#include "stack.h"
 
 extern Size pgseccomp_leaders_size(void);
 extern void pgseccomp_leaders_init(void);
@@ -18,6 +18,6 @@ extern dsm_segment *pgseccomp_client_segment(const ProcessStack *stack,
 											 const CompiledFilter *next);
 extern void pgseccomp_publish_stack(const ProcessStack *stack, dsm_segment *seg);
 extern void pgseccomp_install_leader_stack(void);
-extern uint64 pgseccomp_process_start_ticks(pid_t pid);
+extern void pgseccomp_leader_base_installed(int program);
 
 #endif							/* PGSECCOMP_PARALLEL_H */

@@ -17,14 +17,15 @@
 
 #include "confine.h"
 #include "fork.h"
+#include "helper.h"
 #include "install.h"
+#include "names.h"
 #include "parallel.h"
 #include "queue.h"
 #include "registry.h"
 #include "reports.h"
 #include "settings.h"
 #include "store.h"
-#include "suggest.h"
 #include "trap.h"
 #include "wire.h"
 #include "worker.h"
@@ -212,7 +213,7 @@ load_global_filter(void)
 				 errdetail_internal("%s", install_error)));
 
 	pgseccomp_set_lexicon(resp.names, resp.errnos);
-	pgseccomp_set_facts(resp.facts);
+	pgseccomp_set_names(resp.facts);
 	pgseccomp_store_start(&resp, requests);
 	ereport(LOG,
 			(errmsg("pgseccomp global filter installed"),

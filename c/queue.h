@@ -5,13 +5,11 @@
 #ifndef PGSECCOMP_QUEUE_H
 #define PGSECCOMP_QUEUE_H
 
-#include "helper.h"
+#include "wire.h"
 
 #include "storage/latch.h"
 
 #define PGSECCOMP_ROWS_MAX		(96 * 1024)
-#define PGSECCOMP_REQUEST_MAX	(256 * 1024)
-#define PGSECCOMP_LIST_MAX		(16 * 1024)	/* one list setting or argument */
 #define PGSECCOMP_REQUEST_SLOTS	16
 
 extern Size pgseccomp_queue_size(void);

@@ -33,7 +33,7 @@
 
 #include "miscadmin.h"
 
-#include "parallel.h"
+#include "procfs.h"
 
 /* Linux 6.5; glibc 2.36 and its kernel headers predate them. */
 #ifndef SO_PASSPIDFD

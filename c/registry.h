@@ -6,7 +6,7 @@
 #ifndef PGSECCOMP_REGISTRY_H
 #define PGSECCOMP_REGISTRY_H
 
-#include "store.h"
+#include "target.h"
 
 extern void pgseccomp_registry_init(void);
 extern void pgseccomp_registry_drain(void);

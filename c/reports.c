@@ -36,8 +36,8 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
-#include "suggest.h"
-#include "trap.h"
+#include "names.h"
+#include "target.h"
 
 #define DENIALS_KEPT 10240
 #define LEARNED_SLOTS 4096
@@ -88,6 +88,10 @@ typedef struct Reports
 
 static Reports *reports = NULL;
 
+char		pgseccomp_process_owner[PGSECCOMP_OWNER_LEN] = "";
+bool		pgseccomp_process_is_helper = false;
+bool		pgseccomp_process_forked = false;
+
 /*
  * Shared memory is unmapped at exit, and right after fork by processes that
  * do not need it (the logger): only touch it while it is there.
@@ -130,9 +134,9 @@ process_type(char *buf)
 {
 	const char *t;
 
-	if (pgseccomp_trap_in_helper)
+	if (pgseccomp_process_is_helper)
 		t = "pgseccomp helper";
-	else if (!IsUnderPostmaster && pgseccomp_trap_forked)
+	else if (!IsUnderPostmaster && pgseccomp_process_forked)
 		t = GetBackendTypeDesc(B_INVALID);	/* forked, not yet initialized */
 	else if (!IsUnderPostmaster)
 		t = MyProcPid == PostmasterPid ? "postmaster" : "standalone backend";
@@ -270,12 +274,24 @@ learn_one(int nr, int level, const char *owner)
 }
 
 void
-pgseccomp_report_learned(int nr, unsigned data)
+pgseccomp_set_process_owner_key(const char *key)
+{
+	strlcpy(pgseccomp_process_owner, key ? key : "", sizeof(pgseccomp_process_owner));
+}
+
+void
+pgseccomp_set_process_owner(TargetKind kind, const char *name)
+{
+	pgseccomp_owner_key(kind, name, pgseccomp_process_owner);
+}
+
+void
+pgseccomp_report_learned(int nr, bool global, bool session)
 {
 	if (!REPORTS_MAPPED())
 	{
 		/* The postmaster before shared memory: remember the syscall. */
-		if ((data & PGSECCOMP_TRAP_LEARN_GLOBAL) && early_n < EARLY_MAX &&
+		if (global && early_n < EARLY_MAX &&
 			!IsUnderPostmaster)
 		{
 			int			i;
@@ -287,10 +303,10 @@ pgseccomp_report_learned(int nr, unsigned data)
 		}
 		return;
 	}
-	if (data & PGSECCOMP_TRAP_LEARN_GLOBAL)
+	if (global)
 		learn_one(nr, PGSECCOMP_LEVEL_GLOBAL, "G");
-	if (data & PGSECCOMP_TRAP_LEARN_SESSION)
-		learn_one(nr, PGSECCOMP_LEVEL_SESSION, pgseccomp_trap_owner);
+	if (session)
+		learn_one(nr, PGSECCOMP_LEVEL_SESSION, pgseccomp_process_owner);
 }
 
 static void
@@ -370,22 +386,6 @@ require_reports(void)
 				 errmsg("seccomp is not enabled")));
 }
 
-static const char *
-errno_text(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : psprintf("%d", err);
-}
-
-static const char *
-syscall_text(int nr)
-{
-	const char *name = pgseccomp_syscall_name(nr);
-
-	return name ? name : psprintf("syscall_%d", nr);
-}
-
 static Datum
 name_or_null(const char *s, bool *isnull)
 {
@@ -442,9 +442,9 @@ pg_get_seccomp_denials(PG_FUNCTION_ARGS)
 		values[2] = text_or_null(d.type, &nulls[2]);
 		values[3] = name_or_null(OidIsValid(d.dbid) ? get_database_name(d.dbid) : NULL, &nulls[3]);
 		values[4] = name_or_null(OidIsValid(d.roleid) ? GetUserNameFromId(d.roleid, true) : NULL, &nulls[4]);
-		values[5] = CStringGetTextDatum(syscall_text(d.nr));
+		values[5] = CStringGetTextDatum(pgseccomp_syscall_text(d.nr));
 		values[6] = Int32GetDatum(d.nr);
-		values[7] = CStringGetTextDatum(errno_text(d.err));
+		values[7] = CStringGetTextDatum(pgseccomp_errno_text(d.err));
 		values[8] = CStringGetTextDatum(pgseccomp_level_name(d.level));
 		values[9] = text_or_null(clean_query(d.query), &nulls[9]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -600,7 +600,7 @@ pg_get_seccomp_learned(PG_FUNCTION_ARGS)
 		values[1] = text_or_null(pgseccomp_learning_setting(all[i].level, all[i].owner), &nulls[1]);
 		values[2] = text_or_null(all[i].type, &nulls[2]);
 		values[3] = name_or_null(OidIsValid(all[i].roleid) ? GetUserNameFromId(all[i].roleid, true) : NULL, &nulls[3]);
-		values[4] = CStringGetTextDatum(syscall_text(all[i].nr));
+		values[4] = CStringGetTextDatum(pgseccomp_syscall_text(all[i].nr));
 		values[5] = Int32GetDatum(all[i].nr);
 		values[6] = Int64GetDatum(all[i].calls);
 		nulls[7] = all[i].first == 0;
@@ -677,7 +677,7 @@ pgseccomp_log_denials(void)
 		db = OidIsValid(d.dbid) ? get_database_name(d.dbid) : NULL;
 		ereport(LOG,
 				(errmsg("pgseccomp denied syscall \"%s\" with %s to role \"%s\" in database \"%s\"",
-						syscall_text(d.nr), errno_text(d.err), role ? role : "-", db ? db : "-"),
+						pgseccomp_syscall_text(d.nr), pgseccomp_errno_text(d.err), role ? role : "-", db ? db : "-"),
 				 errdetail("Process %d (%s), %s filter%s%s.", d.pid, d.type,
 						   pgseccomp_level_name(d.level),
 						   query[0] ? ", statement: " : "", query)));

@@ -9,7 +9,7 @@
 
 #include "datatype/timestamp.h"
 
-#include "trap.h"
+#include "target.h"
 
 /* One learned syscall, as seccomp_learned() and seccomp_suggest() read it. */
 typedef struct LearnedSyscall
@@ -30,7 +30,14 @@ extern void pgseccomp_reports_init(void);
 
 /* From the SIGSYS handler: async-signal-safe, no syscall of their own. */
 extern void pgseccomp_report_denial(int nr, int err, int level);
-extern void pgseccomp_report_learned(int nr, unsigned data);
+extern void pgseccomp_report_learned(int nr, bool global, bool session);
+
+/* What the reports say about this process, set as it becomes it. */
+extern char pgseccomp_process_owner[PGSECCOMP_OWNER_LEN];	/* its session-level filter's */
+extern bool pgseccomp_process_is_helper;
+extern bool pgseccomp_process_forked;	/* a child of the postmaster */
+extern void pgseccomp_set_process_owner(TargetKind kind, const char *name);
+extern void pgseccomp_set_process_owner_key(const char *key);
 
 extern int	pgseccomp_learned_collect(LearnedSyscall **out);
 

@@ -11,8 +11,6 @@
  */
 #include "settings.h"
 
-#include "helper.h"
-#include "queue.h"
 #include "trap.h"
 #include "wire.h"
 
@@ -60,14 +58,25 @@ value_of(const char *name, const char *current)
 	return current ? current : "";
 }
 
+/* Who compiles when a setting changes (store.c), registered at start. */
+static SettingsChanged changed_hook = NULL;
+
+void
+pgseccomp_on_settings_changed(SettingsChanged fn)
+{
+	changed_hook = fn;
+}
+
 static void
 settings_changed(const char *name, const char *value)
 {
+	if (changed_hook == NULL)
+		return;
 	pending_name = name;
 	pending_value = value;
 	PG_TRY();
 	{
-		pgseccomp_store_settings_changed();
+		changed_hook();
 	}
 	PG_FINALLY();
 	{
@@ -524,6 +533,29 @@ reject_bad_action(const char *name, const char *raw)
 			 errhint("Available values: allow, log, error, kill, learn.")));
 }
 
+/*
+ * At start, a bad value stops the server, naming the setting: PostgreSQL
+ * would only warn and use the default.
+ */
+static void
+reject_bad_values(const char *raw_global_default, const char *raw_session_default)
+{
+	reject_bad_action("pgseccomp.global_syscall_default", raw_global_default);
+	reject_bad_action("pgseccomp.session_syscall_default", raw_session_default);
+	if (!valid_role_list(session_roles))
+		ereport(FATAL,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"%s\": \"%s\"",
+						"pgseccomp.session_roles", session_roles),
+				 errdetail("List syntax is invalid.")));
+	if (types_problem(backend_types))
+		ereport(FATAL,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"%s\": \"%s\"",
+						"pgseccomp.backend_types", backend_types),
+				 errdetail("%s", types_problem(backend_types))));
+}
+
 void
 pgseccomp_define_settings(void)
 {
@@ -592,22 +624,7 @@ pgseccomp_define_settings(void)
 	MarkGUCPrefixReserved("pgseccomp");
 
 	if (pgseccomp_enabled)
-	{
-		reject_bad_action("pgseccomp.global_syscall_default", raw_global_default);
-		reject_bad_action("pgseccomp.session_syscall_default", raw_session_default);
-		if (!valid_role_list(session_roles))
-			ereport(FATAL,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value for parameter \"%s\": \"%s\"",
-							"pgseccomp.session_roles", session_roles),
-					 errdetail("List syntax is invalid.")));
-		if (types_problem(backend_types))
-			ereport(FATAL,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value for parameter \"%s\": \"%s\"",
-							"pgseccomp.backend_types", backend_types),
-					 errdetail("%s", types_problem(backend_types))));
-	}
+		reject_bad_values(raw_global_default, raw_session_default);
 }
 
 static const char *

@@ -10,6 +10,8 @@
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
+#include "target.h"
+
 /* Actions: allow to kill in the kernel's order of precedence, then learn. */
 typedef enum SeccompAction
 {
@@ -19,14 +21,6 @@ typedef enum SeccompAction
 	SECCOMP_ACTION_KILL,
 	SECCOMP_ACTION_LEARN		/* a default only: allow, and record */
 } SeccompAction;
-
-/* What a filter is built for: the session, a listed role or a backend type. */
-typedef enum TargetKind
-{
-	TARGET_SESSION,
-	TARGET_ROLE,
-	TARGET_TYPE
-} TargetKind;
 
 extern bool pgseccomp_enabled;
 extern void pgseccomp_define_settings(void);
@@ -39,7 +33,8 @@ extern List *pgseccomp_listed_roles(void);
 extern List *pgseccomp_listed_types(void);
 extern bool pgseccomp_is_override_name(const char *name);
 
-/* Set by the settings' assign hooks in the postmaster: see store.c. */
-extern void pgseccomp_store_settings_changed(void);
+/* Called by the settings' assign hooks in the postmaster: see store.c. */
+typedef void (*SettingsChanged) (void);
+extern void pgseccomp_on_settings_changed(SettingsChanged fn);
 
 #endif							/* PGSECCOMP_SETTINGS_H */

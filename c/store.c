@@ -15,12 +15,12 @@
  */
 #include "store.h"
 
-#include <time.h>
-#include <unistd.h>
-
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+
+#include "compile.h"
+#include "settings.h"
 
 const char *pgseccomp_global_rows = NULL;
 const char *pgseccomp_global_oci = NULL;
@@ -47,6 +47,8 @@ static MemoryContext targets_context = NULL;
 static StoredTarget *targets = NULL;
 static int	ntargets = 0;
 static StringInfoData compiled;	/* the sections they were compiled from */
+
+static void settings_changed(void);
 
 /* The last session filter a reload left valid; see commit_pass(). */
 static StoredTarget good_session;
@@ -88,27 +90,6 @@ pgseccomp_store_program(int id, int *ninsns)
 		return NULL;
 	*ninsns = programs[id].ninsns;
 	return programs[id].insns;
-}
-
-/* Clock ticks since boot, the unit of a process's start time in /proc. */
-uint64
-pgseccomp_boot_ticks(void)
-{
-	struct timespec ts;
-	long		hz = sysconf(_SC_CLK_TCK);
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64) ts.tv_sec * hz + (uint64) ts.tv_nsec / (1000000000L / hz);
-}
-
-/* Whose a program is, in PGSECCOMP_OWNER_LEN bytes at key. */
-void
-pgseccomp_owner_key(TargetKind kind, const char *name, char *key)
-{
-	if (kind == TARGET_SESSION)
-		strlcpy(key, "S", PGSECCOMP_OWNER_LEN);
-	else
-		snprintf(key, PGSECCOMP_OWNER_LEN, "%c:%s", kind == TARGET_ROLE ? 'R' : 'T', name);
 }
 
 static char *
@@ -258,6 +239,7 @@ pgseccomp_store_start(const HelperResponse *resp, List *requests)
 	MemoryContextSwitchTo(old);
 	replace_targets(resp, requests);
 	commit_pass();
+	pgseccomp_on_settings_changed(settings_changed);
 	/* What each target installs, for a DBA who wants to know. */
 	for (i = 0; i < resp->ntargets; i++)
 	{
@@ -282,8 +264,8 @@ pgseccomp_store_start(const HelperResponse *resp, List *requests)
  * logged here, since the settings may be half applied; the compile worker
  * reports on the final ones after its own reload.
  */
-void
-pgseccomp_store_settings_changed(void)
+static void
+settings_changed(void)
 {
 	MemoryContext cxt;
 	MemoryContext old;

@@ -7,13 +7,15 @@
 #ifndef PGSECCOMP_STORE_H
 #define PGSECCOMP_STORE_H
 
-#include "helper.h"
-#include "settings.h"
+#include "compat.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+
+#include "target.h"
+#include "wire.h"
 
 /* The compiled filter of one target for the current settings. */
-/* An owner key: "S", "R:<role>" or "T:<type>" */
-#define PGSECCOMP_OWNER_LEN (NAMEDATALEN + 3)
-
 typedef struct StoredTarget
 {
 	TargetKind	kind;
@@ -43,8 +45,6 @@ extern void pgseccomp_store_start(const HelperResponse *resp, List *requests);
 extern const StoredTarget *pgseccomp_store_find(TargetKind kind, const char *name);
 extern const StoredTarget *pgseccomp_store_targets(int *n);
 extern const struct sock_filter *pgseccomp_store_program(int id, int *ninsns);
-extern void pgseccomp_owner_key(TargetKind kind, const char *name, char *key);
-extern uint64 pgseccomp_boot_ticks(void);
 
 /* The global filter's description and the groups, kept at start. */
 extern const char *pgseccomp_global_rows;

@@ -34,10 +34,6 @@
 #define SYS_SECCOMP 1			/* si_code of a seccomp trap */
 #endif
 
-char		pgseccomp_trap_owner[PGSECCOMP_OWNER_LEN] = "";
-bool		pgseccomp_trap_in_helper = false;
-bool		pgseccomp_trap_forked = false;	/* a child of the postmaster */
-
 /* "lo-hi,..." in hexadecimal; empty: nothing traps */
 static char ranges[512] = "";
 
@@ -108,7 +104,8 @@ handle_sigsys(int signo, siginfo_t *info, void *context)
 	}
 	else
 	{
-		pgseccomp_report_learned(info->si_syscall, data);
+		pgseccomp_report_learned(info->si_syscall, (data & PGSECCOMP_TRAP_LEARN_GLOBAL) != 0,
+								 (data & PGSECCOMP_TRAP_LEARN_SESSION) != 0);
 		SET_RESULT(uc, pgseccomp_syscall6(info->si_syscall, ARG(uc, 0), ARG(uc, 1), ARG(uc, 2),
 										  ARG(uc, 3), ARG(uc, 4), ARG(uc, 5)));
 	}
@@ -205,32 +202,4 @@ const char *
 pgseccomp_trap_ranges(void)
 {
 	return ranges;
-}
-
-void
-pgseccomp_trap_set_owner_key(const char *key)
-{
-	strlcpy(pgseccomp_trap_owner, key ? key : "", sizeof(pgseccomp_trap_owner));
-}
-
-void
-pgseccomp_trap_set_owner(TargetKind kind, const char *name)
-{
-	pgseccomp_owner_key(kind, name, pgseccomp_trap_owner);
-}
-
-/* Levels as seccomp_filter() names the source of a rule. */
-const char *
-pgseccomp_level_name(int level)
-{
-	switch (level)
-	{
-		case PGSECCOMP_LEVEL_GLOBAL:
-			return "global";
-		case PGSECCOMP_LEVEL_SESSION:
-			return "session";
-		case PGSECCOMP_LEVEL_CLIENT:
-			return "client";
-	}
-	return "unknown";
 }

@@ -48,6 +48,7 @@ static const RecordRule record_rules[] = {
 	{WIRE_TAG_ERRNOS, RESPONSE_TEXT, offsetof(HelperResponse, errnos)},
 	{WIRE_TAG_GROUPS, RESPONSE_TEXT, offsetof(HelperResponse, groups)},
 	{WIRE_TAG_FACTS, RESPONSE_TEXT, offsetof(HelperResponse, facts)},
+	{WIRE_TAG_SUGGEST, RESPONSE_TEXT, offsetof(HelperResponse, suggestion)},
 };
 
 /* Size of a record's header: the tag and the payload's length. */
@@ -81,14 +82,23 @@ pgseccomp_wire_count(const char *request, int len, const char *mark)
 }
 
 /*
- * Does a request hold exactly one target section, NUL-terminated? Only
- * such requests are compiled together: the answers are matched to them
- * by position.
+ * Does a request hold exactly one target section, NUL-terminated, and ask
+ * for a filter? Only such requests are compiled together: the answers are
+ * matched to them by position.
  */
 bool
 pgseccomp_wire_single_target(const char *request, int len)
 {
 	return pgseccomp_wire_count(request, len, WIRE_MARK_TARGET) == 1 &&
+		pgseccomp_wire_count(request, len, WIRE_MARK_SUGGEST) == 0 &&
+		len > 0 && request[len - 1] == '\0';
+}
+
+/* Does a request ask for seccomp_suggest()'s lines, NUL-terminated? */
+bool
+pgseccomp_wire_is_suggest(const char *request, int len)
+{
+	return pgseccomp_wire_count(request, len, WIRE_MARK_SUGGEST) == 1 &&
 		len > 0 && request[len - 1] == '\0';
 }
 

@@ -19,16 +19,23 @@
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
+/* Lengths a request may have. */
+#define PGSECCOMP_REQUEST_MAX	(256 * 1024)
+#define PGSECCOMP_LIST_MAX		(16 * 1024)	/* one list setting or argument */
+
 /* Section markers of a request. */
 #define WIRE_MARK_START		"[start]"	/* first, in the postmaster's at start */
 #define WIRE_MARK_GLOBAL	"[global]"	/* the global settings, once */
 #define WIRE_MARK_TARGET	"[target]"	/* a session, role or backend type */
 #define WIRE_MARK_CLIENT	"[client]"	/* one set_client_filter call */
+#define WIRE_MARK_SUGGEST	"[suggest]"	/* after [global]: seccomp_suggest() */
 
 /* Keys of a request besides settings and arguments. */
 #define WIRE_KEY_TRAP		"trap"	/* [global]: code whose syscalls trap */
 #define WIRE_KEY_ROLE		"role"	/* [target]: a listed role */
 #define WIRE_KEY_TYPE		"type"	/* [target]: a listed backend type */
+#define WIRE_KEY_STORED		"stored"	/* [suggest]: targets that are the store's */
+#define WIRE_KEY_LEARNED	"learned"	/* [suggest]: "LEVEL:NR,NR,...:OWNER" */
 
 /* Record tags of a response. */
 typedef enum WireTag
@@ -47,7 +54,8 @@ typedef enum WireTag
 	WIRE_TAG_GROUPS = 'P',		/* seccomp_groups() rows */
 	WIRE_TAG_FACTS = 'K',		/* tables the C layer looks up (names.c) */
 	WIRE_TAG_OCI = 'O',			/* seccomp_export('oci') of the filter */
-	WIRE_TAG_SYSTEMD = 'S'		/* seccomp_export('systemd') of the filter */
+	WIRE_TAG_SYSTEMD = 'S',		/* seccomp_export('systemd') of the filter */
+	WIRE_TAG_SUGGEST = 'Q'		/* seccomp_suggest() lines */
 } WireTag;
 
 /* Between a note's message and its detail, in CompiledFilter.notes. */
@@ -89,6 +97,7 @@ typedef struct HelperResponse
 	char	   *errnos;			/* errno names, '\n'-separated */
 	char	   *groups;			/* seccomp_groups() rows */
 	char	   *facts;			/* tables for names.c */
+	char	   *suggestion;		/* seccomp_suggest() lines */
 	int			ntargets;
 	CompiledFilter *targets;
 } HelperResponse;
@@ -139,6 +148,7 @@ pgseccomp_wire_matched(const WireSink *sink)
 
 extern int	pgseccomp_wire_count(const char *request, int len, const char *mark);
 extern bool pgseccomp_wire_single_target(const char *request, int len);
+extern bool pgseccomp_wire_is_suggest(const char *request, int len);
 extern bool pgseccomp_wire_decode(const char *data, int len, HelperResponse *resp,
 								  HelperMessage *why);
 

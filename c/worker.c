@@ -26,8 +26,11 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "compile.h"
+#include "helper.h"
 #include "queue.h"
 #include "reports.h"
+#include "settings.h"
 #include "store.h"
 
 void
@@ -174,6 +177,23 @@ report_settings(bool at_start)
 					list_length(requests))));
 }
 
+/* seccomp_suggest()'s lines, handed back as the rows of a filter. */
+static void
+serve_suggest(int slot, const char *request, int len)
+{
+	HelperMessage why;
+	HelperResponse resp;
+	CompiledFilter lines = {.ok = true};
+
+	if (!pgseccomp_compile_targets(request, len, 0, &resp, &why))
+	{
+		pgseccomp_finish_request(slot, &why, NULL);
+		return;
+	}
+	lines.rows = resp.suggestion ? resp.suggestion : "";
+	pgseccomp_finish_request(slot, NULL, &lines);
+}
+
 /* Compile one request on its own, and hand it back. */
 static void
 serve_one(int slot, const char *request, int len)
@@ -181,8 +201,14 @@ serve_one(int slot, const char *request, int len)
 	HelperMessage why;
 	HelperResponse resp;
 	bool		single = pgseccomp_wire_single_target(request, len);
-	bool		ok = single && pgseccomp_compile_targets(request, len, 1, &resp, &why);
+	bool		ok;
 
+	if (pgseccomp_wire_is_suggest(request, len))
+	{
+		serve_suggest(slot, request, len);
+		return;
+	}
+	ok = single && pgseccomp_compile_targets(request, len, 1, &resp, &why);
 	if (!single)
 	{
 		why.message = "malformed request to the pgseccomp background worker";

@@ -47,6 +47,9 @@ func respond(in []byte) []byte {
 		return wire.MalformedResponse(err)
 	}
 	table := names.NativeTable()
+	if req.Suggest != nil {
+		return wire.EncodeSuggestion(targets.Suggest(req, table))
+	}
 	return wire.EncodeResponse(req, targets.Build(req, table), table)
 }
 

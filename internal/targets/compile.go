@@ -94,4 +94,5 @@ type Request struct {
 	Trap    string
 	Global  settings.Level
 	Targets []settings.Target
+	Suggest *Suggestion // a "[suggest]" request: lines, not filters
 }

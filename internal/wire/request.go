@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pgseccomp/pgseccomp/internal/settings"
@@ -26,17 +27,56 @@ import (
 // A request that starts with "[start]" is the postmaster's at server start:
 // only it gets the global filter's program, the syscall table and the
 // warnings, which nothing after start needs.
+//
+// A "[suggest]" section, after the global one and before the targets, asks
+// for seccomp_suggest()'s lines instead of filters: "stored" is how many of
+// the targets that follow are the postmaster's (the others are owners only
+// learned rows name), each "learned" is "LEVEL:NR,NR,...:OWNER".
 const (
-	MarkStart  = "[start]"
-	MarkGlobal = "[global]"
-	MarkTarget = "[target]"
-	MarkClient = "[client]"
-	KeyRole    = "role"
-	KeyType    = "type"
+	MarkStart   = "[start]"
+	MarkGlobal  = "[global]"
+	MarkTarget  = "[target]"
+	MarkClient  = "[client]"
+	MarkSuggest = "[suggest]"
+	KeyStored   = "stored"
+	KeyLearned  = "learned"
+	KeyRole     = "role"
+	KeyType     = "type"
 	// KeyTrap, in the global section, is the code whose syscalls trap
 	// into the C layer's SIGSYS handler: "lo-hi,..." in hexadecimal.
 	KeyTrap = "trap"
 )
+
+// setSuggestion reads one entry of a "[suggest]" section.
+func setSuggestion(sg *targets.Suggestion, key, val string) error {
+	switch key {
+	case KeyStored:
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			return fmt.Errorf("malformed %s count %q", KeyStored, val)
+		}
+		sg.Stored = n
+		return nil
+	case KeyLearned:
+		level, rest, ok1 := strings.Cut(val, ":")
+		nrs, owner, ok2 := strings.Cut(rest, ":")
+		l, err := strconv.Atoi(level)
+		if !ok1 || !ok2 || err != nil {
+			return fmt.Errorf("malformed learned entry %q", val)
+		}
+		e := targets.Learned{Level: l, Owner: owner}
+		for _, x := range strings.Split(nrs, ",") {
+			nr, err := strconv.ParseInt(x, 10, 32)
+			if err != nil {
+				return fmt.Errorf("malformed learned entry %q", val)
+			}
+			e.Nrs = append(e.Nrs, int32(nr))
+		}
+		sg.Learned = append(sg.Learned, e)
+		return nil
+	}
+	return fmt.Errorf("unexpected key %q", key)
+}
 
 // DecodeRequest parses the wire form of a request.
 func DecodeRequest(b []byte) (*targets.Request, error) {
@@ -60,6 +100,11 @@ func DecodeRequest(b []byte) (*targets.Request, error) {
 				return nil, fmt.Errorf("misplaced %s section", MarkGlobal)
 			}
 			seenGlobal = true
+		case MarkSuggest:
+			if !seenGlobal || cur != nil || req.Suggest != nil {
+				return nil, fmt.Errorf("misplaced %s section", MarkSuggest)
+			}
+			req.Suggest = &targets.Suggestion{}
 		case MarkTarget:
 			req.Targets = append(req.Targets, settings.Target{Session: settings.DefaultSession(), Overrides: map[settings.Field]string{}})
 			cur = &req.Targets[len(req.Targets)-1]
@@ -85,6 +130,8 @@ func DecodeRequest(b []byte) (*targets.Request, error) {
 				err = setClient(client, f, val)
 			case cur != nil:
 				err = setTarget(cur, f, val)
+			case req.Suggest != nil:
+				err = setSuggestion(req.Suggest, f, val)
 			case f == KeyTrap:
 				req.Trap = val
 			default:
@@ -178,6 +225,16 @@ func EncodeRequest(r *targets.Request) []byte {
 		put(KeyTrap, r.Trap)
 	}
 	putLevel(put, r.Global)
+	if r.Suggest != nil {
+		put(MarkSuggest, KeyStored, strconv.Itoa(r.Suggest.Stored))
+		for _, l := range r.Suggest.Learned {
+			nrs := make([]string, len(l.Nrs))
+			for i, nr := range l.Nrs {
+				nrs[i] = strconv.Itoa(int(nr))
+			}
+			put(KeyLearned, fmt.Sprintf("%d:%s:%s", l.Level, strings.Join(nrs, ","), l.Owner))
+		}
+	}
 	for _, t := range r.Targets {
 		put(MarkTarget)
 		switch {

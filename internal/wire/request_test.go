@@ -237,3 +237,26 @@ func TestDecodeRequestType(t *testing.T) {
 		t.Errorf("round trip: %+v, %v; want %+v", again, err, got)
 	}
 }
+
+// A suggest section: after the global one, before the targets; its
+// entries round-trip.
+func TestDecodeSuggest(t *testing.T) {
+	enc := func(s string) []byte { return []byte(strings.ReplaceAll(s, "|", "\x00") + "\x00") }
+	req, err := wire.DecodeRequest(enc("[global]|[suggest]|stored|1|learned|2:0,1:R:a:b|[target]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &targets.Suggestion{Stored: 1, Learned: []targets.Learned{{Level: 2, Owner: "R:a:b", Nrs: []int32{0, 1}}}}
+	if !reflect.DeepEqual(req.Suggest, want) {
+		t.Errorf("suggestion %+v, want %+v", req.Suggest, want)
+	}
+	if again, err := wire.DecodeRequest(wire.EncodeRequest(req)); err != nil || !reflect.DeepEqual(again, req) {
+		t.Errorf("round trip: %+v, %v", again, err)
+	}
+	for _, bad := range []string{"[suggest]|[global]", "[global]|[target]|[suggest]", "[global]|[suggest]|learned|2:x:S",
+		"[global]|[suggest]|stored|-1", "[global]|[suggest]|[suggest]", "[global]|[suggest]|other|1"} {
+		if _, err := wire.DecodeRequest(enc(bad)); err == nil {
+			t.Errorf("%q decodes", bad)
+		}
+	}
+}

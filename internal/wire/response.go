@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 
-	"github.com/pgseccomp/pgseccomp/internal/bpf"
 	"github.com/pgseccomp/pgseccomp/internal/names"
 	"github.com/pgseccomp/pgseccomp/internal/policy"
 	"github.com/pgseccomp/pgseccomp/internal/settings"
@@ -30,9 +30,10 @@ const (
 	TagErrnos  = 'X' // errno names, one per line
 	TagGroups  = 'P' // group TAB syscall TAB number, one member per line
 	TagLint    = 'I' // context TAB setting TAB syscall TAB issue, per line
-	TagFacts   = 'K' // what seccomp_suggest needs; see facts
+	TagFacts   = 'K' // syscall and errno tables; see facts
 	TagOCI     = 'O' // seccomp_export('oci') of the filter's rows
 	TagSystemd = 'S' // seccomp_export('systemd') of the filter's rows
+	TagSuggest = 'Q' // seccomp_suggest() lines, one per line
 )
 
 // ExportRefused starts a TagOCI or TagSystemd payload that says why the
@@ -155,12 +156,14 @@ func groupRows(t *names.Table) string {
 	return b.String()
 }
 
-// facts is what seccomp_suggest (c/suggest.c) needs to write lists
-// without Go: "syscall TAB name TAB number" for every native syscall,
-// "family TAB member member ..." for each family (native members only),
-// "untrapped TAB name" for what learning cannot see, and "floor TAB name"
-// for what a backend needs on rare paths a workload may not take (see
-// policy.ClientFloor).
+// maxErrno is the largest errno a filter returns: the trap data holds 12 bits.
+const maxErrno = 0xfff
+
+// facts are the tables the C layer looks up without Go (c/names.c):
+// "syscall TAB name TAB number" for every native syscall and "errno TAB
+// name TAB number" for every errno. It is the one errno table: the C layer
+// names errnos (in seccomp_denials(), the server log) as seccomp_filter()
+// does.
 func facts(t *names.Table) string {
 	var b strings.Builder
 	for _, name := range t.NativeNames() {
@@ -168,28 +171,21 @@ func facts(t *names.Table) string {
 			fmt.Fprintf(&b, "syscall\t%s\t%d\n", name, nr)
 		}
 	}
-	for _, fam := range names.Families() {
-		var native []string
-		for _, m := range fam {
-			if _, ok := t.Number(m); ok {
-				native = append(native, m)
-			}
-		}
-		if len(native) > 1 {
-			fmt.Fprintf(&b, "family\t%s\n", strings.Join(native, " "))
-		}
-	}
-	for _, name := range bpf.Untrapped {
-		if _, ok := t.Number(name); ok {
-			fmt.Fprintf(&b, "untrapped\t%s\n", name)
-		}
-	}
-	for _, name := range policy.ClientFloor {
-		if _, ok := t.Number(name); ok {
-			fmt.Fprintf(&b, "floor\t%s\n", name)
+	for e := syscall.Errno(1); e <= maxErrno; e++ {
+		if name := names.ErrnoName(e); name != "" {
+			fmt.Fprintf(&b, "errno\t%s\t%d\n", name, int(e))
 		}
 	}
 	return b.String()
+}
+
+// EncodeSuggestion is the response to a "[suggest]" request: the global
+// marker, then the lines.
+func EncodeSuggestion(lines []string) []byte {
+	var w writer
+	w.record(TagGlobal, nil)
+	w.record(TagSuggest, []byte(strings.Join(lines, "\n")))
+	return w.Bytes()
 }
 
 // FormatIssues renders issues as the C layer reads them: one line each,
