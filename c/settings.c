@@ -4,21 +4,25 @@
  *		at reload, and the request text sent to the compile helper.
  *
  * The grammar of list values belongs to the Go library. Check hooks run in
- * every process and may not start Go, so at reload they check only what a
- * comma list of known syscall names needs, against the syscall table that
- * the helper returned at start; everything else (and everything at start)
- * is validated by the helper itself.
+ * every process and may not start Go, so at reload they only tell whether
+ * a value is a comma list of names the helper listed at start (its syscall,
+ * group and errno tables); in the postmaster, which may fork a helper, the
+ * helper explains a refused value (detail, and a hint such as the likely
+ * intended word), so that a reload reports as the start does. Everything
+ * else, and everything at start, the helper validates itself.
  */
 #include "settings.h"
 
-#include "trap.h"
-#include "wire.h"
-
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/varlena.h"
+
+#include "helper.h"
+#include "trap.h"
+#include "wire.h"
 
 bool		pgseccomp_enabled = false;
 
@@ -31,10 +35,13 @@ static const struct config_enum_entry action_options[] = {
 	{NULL, 0, false}
 };
 
-/* The four lists of a level, in the order the Go library indexes them. */
-static const char *const list_fields[] = {"allow", "log", "error", "kill"};
+/*
+ * The five settings of a level: its four lists, in the order the Go
+ * library indexes them, then its default.
+ */
+const char *const pgseccomp_fields[PGSECCOMP_NFIELDS] = {"allow", "log", "error", "kill", "default"};
 
-#define NLISTS 4
+#define NLISTS PGSECCOMP_NLISTS
 
 static int	global_default = SECCOMP_ACTION_ALLOW;
 static char *global_lists[NLISTS];
@@ -149,32 +156,6 @@ in_lexicon(const Lexicon *lex, const char *word)
 }
 
 /*
- * The likely intended word: the same rule as guc/suggest.go, so that a typo
- * gets the same hint at start (from Go) and at reload (from here).
- */
-static const char *
-closest_word(const Lexicon *lex, const char *word)
-{
-	const char *best = NULL;
-	int			best_dist = 3;
-	int			len = strlen(word);
-	int			i;
-
-	for (i = 0; i < lex->nwords; i++)
-	{
-		int			d = varstr_levenshtein(word, len, lex->words[i], strlen(lex->words[i]),
-										   1, 1, 1, true);
-
-		if (d < best_dist && 2 * d < len)
-		{
-			best = lex->words[i];
-			best_dist = d;
-		}
-	}
-	return best;
-}
-
-/*
  * A list item: a syscall name, a number or an @group, and in error lists
  * optionally ":ERRNO". Whether a name exists on this architecture, and
  * what a group holds, the helper decides when it compiles.
@@ -184,7 +165,6 @@ check_item(const char *item, bool errno_ok)
 {
 	char	   *atom = pstrdup(item);
 	char	   *errno_name = strchr(atom, ':');
-	const char *guess;
 
 	if (errno_name)
 		*errno_name++ = '\0';
@@ -197,8 +177,6 @@ check_item(const char *item, bool errno_ok)
 	{
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 		GUC_check_errdetail("%s \"%s\" is unknown.", atom[0] == '@' ? "Group" : "Syscall", atom);
-		if ((guess = closest_word(atoms, atom)) != NULL)
-			GUC_check_errhint("Did you mean \"%s\"?", guess);
 		return false;
 	}
 	if (errno_name && !errno_ok)
@@ -217,18 +195,52 @@ check_item(const char *item, bool errno_ok)
 		{
 			GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 			GUC_check_errdetail("Errno \"%s\" is unknown.", upper);
-			if ((guess = closest_word(errnos, upper)) != NULL)
-				GUC_check_errhint("Did you mean \"%s\"?", guess);
-			else
-				GUC_check_errhint("Use a symbolic name such as EPERM or ENOSYS; numbers differ between architectures.");
 			return false;
 		}
 	}
 	return true;
 }
 
+/*
+ * In the postmaster, for a value refused here: what the helper says about
+ * it (the same detail, and a hint such as the likely intended word), so
+ * that a reload reports as the start does. Other processes report a
+ * refused value at DEBUG2 only, and keep what was said here.
+ */
+static void
+helper_verdict(const char *name, const char *value)
+{
+	StringInfoData request;
+	HelperResponse resp;
+	HelperMessage why;
+	const HelperMessage *said = NULL;
+
+	pending_name = name;
+	pending_value = value;
+	PG_TRY();
+	{
+		initStringInfo(&request);
+		pgseccomp_request_global(&request);
+		pgseccomp_request_target(&request, TARGET_SESSION, NULL);
+		if (pgseccomp_run_helper(&request, &resp, &why))
+			said = !resp.global.ok ? &resp.global.error :
+				resp.ntargets == 1 && !resp.targets[0].ok ? &resp.targets[0].error : NULL;
+	}
+	PG_FINALLY();
+	{
+		pending_name = pending_value = NULL;
+	}
+	PG_END_TRY();
+	if (said == NULL)
+		return;
+	if (said->detail)
+		GUC_check_errdetail("%s", said->detail);
+	if (said->hint)
+		GUC_check_errhint("%s", said->hint);
+}
+
 static bool
-check_list(char **newval, bool inherit_ok, bool errno_ok)
+check_list(const char *name, char **newval, bool inherit_ok, bool errno_ok)
 {
 	char	   *raw;
 	List	   *items = NIL;
@@ -265,32 +277,34 @@ check_list(char **newval, bool inherit_ok, bool errno_ok)
 	}
 	list_free(items);
 	pfree(raw);
+	if (!ok && !IsUnderPostmaster)
+		helper_verdict(name, *newval);
 	return ok;
 }
 
-static bool
-check_global_list(char **newval, void **extra, GucSource source)
-{
-	return check_list(newval, false, false);
+/* One check hook per list setting: the helper's verdict needs the name. */
+#define LIST_CHECK(fn, level, field, inherit_ok, errno_ok) \
+static bool \
+fn(char **newval, void **extra, GucSource source) \
+{ \
+	return check_list("pgseccomp." level "_syscall_" field, newval, inherit_ok, errno_ok); \
 }
 
-static bool
-check_global_error_list(char **newval, void **extra, GucSource source)
-{
-	return check_list(newval, false, true);
-}
+LIST_CHECK(check_global_allow, "global", "allow", false, false)
+LIST_CHECK(check_global_log, "global", "log", false, false)
+LIST_CHECK(check_global_error, "global", "error", false, true)
+LIST_CHECK(check_global_kill, "global", "kill", false, false)
+LIST_CHECK(check_session_allow, "session", "allow", true, false)
+LIST_CHECK(check_session_log, "session", "log", true, false)
+LIST_CHECK(check_session_error, "session", "error", true, true)
+LIST_CHECK(check_session_kill, "session", "kill", true, false)
 
-static bool
-check_session_list(char **newval, void **extra, GucSource source)
-{
-	return check_list(newval, true, false);
-}
-
-static bool
-check_session_error_list(char **newval, void **extra, GucSource source)
-{
-	return check_list(newval, true, true);
-}
+static const GucStringCheckHook global_list_check[] = {
+	check_global_allow, check_global_log, check_global_error, check_global_kill
+};
+static const GucStringCheckHook session_list_check[] = {
+	check_session_allow, check_session_log, check_session_error, check_session_kill
+};
 
 static bool
 valid_role_list(const char *value)
@@ -385,7 +399,7 @@ check_types(char **newval, void **extra, GucSource source)
 static void
 assign_session_list(const char *newval, void *extra, int field)
 {
-	settings_changed(psprintf("pgseccomp.session_syscall_%s", list_fields[field]), newval);
+	settings_changed(psprintf("pgseccomp.session_syscall_%s", pgseccomp_fields[field]), newval);
 }
 
 static void
@@ -439,7 +453,7 @@ bool
 pgseccomp_is_override_name(const char *name)
 {
 	static const char *const prefixes[] = {"session_syscall_", "backend_syscall_"};
-	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
+	const char *const *fields = pgseccomp_fields;
 	int			p,
 				f;
 
@@ -449,7 +463,7 @@ pgseccomp_is_override_name(const char *name)
 
 		if (pg_strncasecmp(name, prefixes[p], plen) != 0)
 			continue;
-		for (f = 0; f < lengthof(fields); f++)
+		for (f = 0; f < PGSECCOMP_NFIELDS; f++)
 		{
 			size_t		flen = strlen(fields[f]);
 
@@ -470,7 +484,7 @@ pgseccomp_is_override_name(const char *name)
 static void
 reject_unknown_settings(void)
 {
-	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
+	const char *const *fields = pgseccomp_fields;
 	int			nvars;
 	struct config_generic **vars = pgseccomp_guc_variables(&nvars);
 	int			i;
@@ -486,7 +500,7 @@ reject_unknown_settings(void)
 
 		if (!(vars[i]->flags & GUC_CUSTOM_PLACEHOLDER) || !(ours || override))
 			continue;
-		for (f = 0; f < lengthof(fields) && !known; f++)
+		for (f = 0; f < PGSECCOMP_NFIELDS && !known; f++)
 		{
 			const char *field = fields[f];
 
@@ -521,16 +535,21 @@ static void
 reject_bad_action(const char *name, const char *raw)
 {
 	const struct config_enum_entry *e;
+	StringInfoData names;
 
 	if (raw == NULL)
 		return;
+	initStringInfo(&names);
 	for (e = action_options; e->name; e++)
+	{
 		if (pg_strcasecmp(e->name, raw) == 0)
 			return;
+		appendStringInfo(&names, "%s%s", e == action_options ? "" : ", ", e->name);
+	}
 	ereport(FATAL,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid value for parameter \"%s\": \"%s\"", name, raw),
-			 errhint("Available values: allow, log, error, kill, learn.")));
+			 errhint("Available values: %s.", names.data)));
 }
 
 /*
@@ -582,11 +601,11 @@ pgseccomp_define_settings(void)
 
 	for (i = 0; i < NLISTS; i++)
 	{
-		DefineCustomStringVariable(psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
-								   psprintf("Syscalls the global filter gives the action \"%s\".", list_fields[i]),
+		DefineCustomStringVariable(psprintf("pgseccomp.global_syscall_%s", pgseccomp_fields[i]),
+								   psprintf("Syscalls the global filter gives the action \"%s\".", pgseccomp_fields[i]),
 								   "Enforced in the postmaster and inherited by every process.",
 								   &global_lists[i], "", PGC_POSTMASTER, GUC_DISALLOW_IN_AUTO_FILE,
-								   i == SECCOMP_ACTION_ERROR ? check_global_error_list : check_global_list,
+								   global_list_check[i],
 								   NULL, NULL);
 	}
 	DefineCustomEnumVariable("pgseccomp.global_syscall_default",
@@ -597,11 +616,11 @@ pgseccomp_define_settings(void)
 
 	for (i = 0; i < NLISTS; i++)
 	{
-		DefineCustomStringVariable(psprintf("pgseccomp.session_syscall_%s", list_fields[i]),
-								   psprintf("Syscalls the session filter gives the action \"%s\".", list_fields[i]),
+		DefineCustomStringVariable(psprintf("pgseccomp.session_syscall_%s", pgseccomp_fields[i]),
+								   psprintf("Syscalls the session filter gives the action \"%s\".", pgseccomp_fields[i]),
 								   "Enforced in client backends after authentication; \"*\" means the global list.",
 								   &session_lists[i], "*", PGC_SIGHUP, GUC_DISALLOW_IN_AUTO_FILE,
-								   i == SECCOMP_ACTION_ERROR ? check_session_error_list : check_session_list,
+								   session_list_check[i],
 								   session_list_assign[i], NULL);
 	}
 	DefineCustomEnumVariable("pgseccomp.session_syscall_default",
@@ -643,8 +662,11 @@ pgseccomp_request_global(StringInfo buf)
 	pgseccomp_wire_put(&sink, WIRE_MARK_GLOBAL);
 	pgseccomp_wire_put_pair(&sink, WIRE_KEY_TRAP, pgseccomp_trap_ranges());
 	for (i = 0; i < NLISTS; i++)
-		pgseccomp_wire_put_pair(&sink, psprintf("pgseccomp.global_syscall_%s", list_fields[i]),
-				 global_lists[i]);
+	{
+		char	   *name = psprintf("pgseccomp.global_syscall_%s", pgseccomp_fields[i]);
+
+		pgseccomp_wire_put_pair(&sink, name, value_of(name, global_lists[i]));
+	}
 	pgseccomp_wire_put_pair(&sink, "pgseccomp.global_syscall_default", action_name(global_default));
 }
 
@@ -661,7 +683,7 @@ put_target(WireSink *sink, TargetKind kind, const char *name)
 		"pgseccomp.session_syscall_allow", "pgseccomp.session_syscall_log",
 		"pgseccomp.session_syscall_error", "pgseccomp.session_syscall_kill",
 	};
-	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
+	const char *const *fields = pgseccomp_fields;
 	int			i;
 
 	StaticAssertStmt(lengthof(session_names) == NLISTS, "one name per list");
@@ -676,7 +698,7 @@ put_target(WireSink *sink, TargetKind kind, const char *name)
 			 value_of("pgseccomp.session_syscall_default", action_name(session_default)));
 	if (kind == TARGET_SESSION)
 		return;
-	for (i = 0; i < lengthof(fields) && !sink->differs; i++)
+	for (i = 0; i < PGSECCOMP_NFIELDS && !sink->differs; i++)
 	{
 		const char *prefix = kind == TARGET_ROLE ? "session" : "backend";
 		char		room[NAMEDATALEN + 32];

@@ -22,6 +22,11 @@ typedef enum SeccompAction
 	SECCOMP_ACTION_LEARN		/* a default only: allow, and record */
 } SeccompAction;
 
+/* The settings of a level: allow, log, error, kill (its lists), default. */
+#define PGSECCOMP_NFIELDS 5
+#define PGSECCOMP_NLISTS 4
+extern const char *const pgseccomp_fields[PGSECCOMP_NFIELDS];
+
 extern bool pgseccomp_enabled;
 extern void pgseccomp_define_settings(void);
 extern void pgseccomp_set_lexicon(const char *names, const char *errnos);

@@ -87,14 +87,13 @@ missing_roles(void)
 static void
 append_overrides(StringInfo out, const char *prefix, List *names)
 {
-	static const char *const fields[] = {"allow", "log", "error", "kill", "default"};
 	ListCell   *lc;
 	int			f;
 
 	foreach(lc, names)
-		for (f = 0; f < lengthof(fields); f++)
+		for (f = 0; f < PGSECCOMP_NFIELDS; f++)
 		{
-			char	   *name = psprintf("%s_syscall_%s.%s", prefix, fields[f], (char *) lfirst(lc));
+			char	   *name = psprintf("%s_syscall_%s.%s", prefix, pgseccomp_fields[f], (char *) lfirst(lc));
 			const char *value = GetConfigOption(name, true, false);
 
 			appendStringInfo(out, "%s=%s;", name, value ? value : "-");

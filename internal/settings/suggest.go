@@ -2,8 +2,8 @@ package settings
 
 // closest returns the candidate nearest to word by edit distance, if one is
 // near enough to be a likely typo: at most 2 edits, and fewer than half the
-// word's length. Ties go to the first candidate in order. The C layer's
-// check at reload uses the same rule, so both suggest alike.
+// word's length. Ties go to the first candidate in order. The only typo
+// hint: at reload the C layer asks a helper for it (c/settings.c).
 func closest(word string, candidates []string) (string, bool) {
 	best, bestDist := "", 3
 	for _, c := range candidates {
