@@ -3,7 +3,7 @@
  *		Syscall and errno names, from the helper's table at start.
  *
  * The helper writes "syscall TAB name TAB number" and "errno TAB name TAB
- * number" lines (ext/response.go's facts); the postmaster keeps them here
+ * number" lines (internal/wire/response.go's facts); the postmaster keeps them here
  * before it forks anything, so every process looks names up without Go.
  */
 #include "names.h"

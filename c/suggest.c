@@ -3,7 +3,7 @@
  *		seccomp_suggest(): from what the learning levels learned to setting
  *		lines that make each of them deny by default.
  *
- * What to suggest is policy, decided in Go (hooks/suggest.go). This reads
+ * What to suggest is policy, decided in Go (internal/targets/suggest.go). This reads
  * what was learned, in shared memory, and asks the compile worker (a
  * session's filter may deny what a helper needs) with the settings of the
  * global level and of every owner: the targets the postmaster compiled,

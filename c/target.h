@@ -20,7 +20,7 @@ typedef enum TargetKind
 /* An owner key: "S", "R:<role>" or "T:<type>"; "G" for the global level. */
 #define PGSECCOMP_OWNER_LEN (NAMEDATALEN + 3)
 
-/* Levels, as the filters' trap data numbers them (hooks/trap.go). */
+/* Levels, as the filters' trap data numbers them (internal/bpf/trap.go). */
 #define PGSECCOMP_LEVEL_GLOBAL 1
 #define PGSECCOMP_LEVEL_SESSION 2
 #define PGSECCOMP_LEVEL_CLIENT 3

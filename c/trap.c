@@ -4,7 +4,7 @@
  *
  * Filters return SECCOMP_RET_TRAP, with 16 bits of data, for an error or a
  * learned syscall made from this process's libc, dynamic loader or vDSO
- * (hooks/trap.go). The handler, installed in the postmaster before its
+ * (internal/bpf/trap.go). The handler, installed in the postmaster before its
  * filter and inherited by every process it forks, records the event in
  * shared memory (reports.c) and returns what the caller would otherwise
  * have had: the errno, or, when learning, the syscall's own result, made

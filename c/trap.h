@@ -7,7 +7,7 @@
 
 #include "compat.h"
 
-/* The 16 bits of trap data: see hooks/trap.go. */
+/* The 16 bits of trap data: see internal/bpf/trap.go. */
 #define PGSECCOMP_TRAP_ERRNO_MASK 0xfff
 #define PGSECCOMP_TRAP_LEVEL(data) (((data) >> 12) & 3)
 #define PGSECCOMP_TRAP_LEARN_GLOBAL 0x4000
