@@ -17,9 +17,9 @@ import (
 // list as what it allowed before, plus what it learned, plus what learning
 // cannot see (bpf.Untrapped: at the global level all of them, at session
 // levels all but those that create processes or run programs), plus what
-// a backend needs on paths a workload may not take (policy.ClientFloor), each
-// with its family (names.Families), so that glibc's choice between siblings
-// cannot break it.
+// a backend needs on paths a workload may not take (policy.ClientFloor,
+// policy.RarePaths), each with its family (names.Families), so that glibc's
+// choice between siblings cannot break it.
 
 // Suggestion is what a "[suggest]" request says was learned: how many of
 // its targets are the postmaster's (the others are owners only learned
@@ -187,8 +187,9 @@ func (s *suggester) allowList(a *addition) string {
 			a.add[nr] = true
 		}
 	}
-	// What learning cannot see, then every learned syscall's family.
-	for _, name := range append(append([]string(nil), bpf.Untrapped...), policy.ClientFloor...) {
+	// What learning cannot see or may miss, then every learned syscall's family.
+	for _, name := range append(append(append([]string(nil), bpf.Untrapped...), policy.ClientFloor...),
+		policy.RarePaths...) {
 		add(name)
 	}
 	for _, fam := range names.Families() {

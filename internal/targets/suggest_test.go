@@ -60,6 +60,7 @@ func TestSuggest(t *testing.T) {
 		{1, "read", true}, {1, "recvfrom", true}, {1, "clone", true},
 		{3, "sendto", true}, {3, "sendmsg", true}, {3, "clone", false}, {3, "execve", false},
 		{4, "futex", true}, {4, "recvfrom", true}, {4, "clone", false},
+		{1, "kill", true}, {3, "kill", true}, {4, "getrusage", true}, {3, "epoll_wait", true},
 	} {
 		if has(lines[c.line], c.name) != c.want {
 			t.Errorf("line %d %q: has %s = %v", c.line, lines[c.line], c.name, !c.want)
