@@ -42,7 +42,7 @@ type Response struct {
 // DecodeResponse reads a response as EncodeResponse writes it: records
 // back to back, the first the TagGlobal marker, each TagTarget marker
 // starting the next target's section; markers have no payload, and every
-// tag is one of this package's. The C layer (c/helper.c) reads the same
+// tag is one of this package's. The C layer (c/wire.c) reads the same
 // form; tests and tools use this decoder.
 func DecodeResponse(b []byte) (*Response, error) {
 	r := &Response{}

@@ -14,7 +14,7 @@ import (
 	"github.com/pgseccomp/pgseccomp/internal/targets"
 )
 
-// Record tags of a response, read by c/helper.c: each record is a tag
+// Record tags of a response, read by c/wire.c: each record is a tag
 // byte, a native-endian uint32 length and the payload. TagGlobal and
 // TagTarget start a section and have no payload.
 const (
@@ -84,7 +84,7 @@ func MalformedResponse(err error) []byte {
 }
 
 // EncodeResponse writes the response to req, whose results are res, as
-// c/helper.c reads it; every failure is a record.
+// c/wire.c reads it; every failure is a record.
 func EncodeResponse(req *targets.Request, res *targets.Result, table *names.Table) []byte {
 	var w writer
 	w.record(TagGlobal, nil)
