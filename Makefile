@@ -25,6 +25,17 @@ all: $(POLICY_LIB)
 # PGXS does not track header dependencies.
 $(OBJS): $(wildcard c/*.h)
 
+# Objects built for one PostgreSQL major must not be linked for another:
+# a stamp names the server headers they were built against, and is rewritten
+# (so everything is rebuilt) when PG_CONFIG points elsewhere.
+PG_STAMP = .pg_config.stamp
+PG_STAMP_TEXT := $(shell $(PG_CONFIG) --version) $(shell $(PG_CONFIG) --includedir-server)
+ifneq ($(PG_STAMP_TEXT),$(shell cat $(PG_STAMP) 2>/dev/null))
+$(shell echo '$(PG_STAMP_TEXT)' > $(PG_STAMP))
+endif
+$(OBJS) $(OBJS:.o=.bc): $(PG_STAMP)
+EXTRA_CLEAN += $(PG_STAMP)
+
 $(POLICY_LIB): $(GO_SOURCES)
 	$(GO) build -trimpath -buildmode=c-shared -o $@ ./ext
 

@@ -5,13 +5,16 @@
 #include "compat.h"
 
 #include "miscadmin.h"
+#include "postmaster/bgworker_internals.h"
+#if PGSECCOMP_PMCHILD
+#include "postmaster/postmaster.h"
+#endif
 #include "utils/guc_tables.h"
-#include "utils/tuplestore.h"
 
 struct config_generic **
 pgseccomp_guc_variables(int *num)
 {
-#if PG_VERSION_NUM >= 160000
+#if PGSECCOMP_GUC_VARIABLES_NUM
 	return get_guc_variables(num);
 #else
 	*num = GetNumConfigOptions();
@@ -19,25 +22,57 @@ pgseccomp_guc_variables(int *num)
 #endif
 }
 
-#ifdef PGSECCOMP_NEED_MATERIALIZE
-void
-pgseccomp_materialize(FunctionCallInfo fcinfo)
+/*
+ * The postmaster marks the worker it starts before it forks: in 15 it sets
+ * the worker's rw_backend while rw_pid is still 0; in 18 it assigns the
+ * worker a PMChild entry (rw set, pid still 0). Exactly one such worker, or
+ * none.
+ */
+struct RegisteredBgWorker *
+pgseccomp_forking_bgworker(void)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcontext;
-	TupleDesc	tupdesc;
+	RegisteredBgWorker *found = NULL;
+#if PGSECCOMP_PMCHILD
+	dlist_iter	iter;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
-	MemoryContextSwitchTo(oldcontext);
-}
+	dlist_foreach(iter, &ActiveChildList)
+	{
+		PMChild    *bn = dlist_container(PMChild, elem, iter.cur);
+
+		if (bn->bkend_type == B_BG_WORKER && bn->pid == 0 && bn->rw != NULL &&
+			bn->rw->rw_pid == 0)
+		{
+			if (found)
+				return NULL;	/* not a state this code knows */
+			found = bn->rw;
+		}
+	}
+#else
+	PGSECCOMP_BGWORKER_ITER iter;
+
+	PGSECCOMP_BGWORKER_FOREACH(iter)
+	{
+		RegisteredBgWorker *rw = PGSECCOMP_BGWORKER(iter);
+
+		if (rw->rw_pid == 0 && rw->rw_backend != NULL)
+		{
+			if (found)
+				return NULL;	/* not a state this code knows */
+			found = rw;
+		}
+	}
 #endif
+	return found;
+}
+
+const char *
+pgseccomp_io_method(void)
+{
+#if PGSECCOMP_AIO
+	const char *value = GetConfigOption("io_method", true, false);
+
+	return value ? value : "";
+#else
+	return "";
+#endif
+}

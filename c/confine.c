@@ -26,7 +26,6 @@
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "replication/walsender.h"
-#include "storage/backendid.h"
 #include "utils/acl.h"
 #include "utils/memutils.h"
 

@@ -36,6 +36,7 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
+#include "compat.h"
 #include "confine.h"
 #include "helper.h"
 #include "install.h"
@@ -56,18 +57,18 @@ void
 pgseccomp_fork_remember_static_workers(void)
 {
 	MemoryContext old;
-	slist_iter	iter;
+	PGSECCOMP_BGWORKER_ITER iter;
 	char	   *raw;
 	int			n = 0;
 
 	if (static_workers != NULL || IsUnderPostmaster)
 		return;
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	slist_foreach(iter, &BackgroundWorkerList)
+	PGSECCOMP_BGWORKER_FOREACH(iter)
 		n++;
 	static_workers = palloc0(sizeof(RegisteredBgWorker *) * Max(n, 1));
-	slist_foreach(iter, &BackgroundWorkerList)
-		static_workers[nstatic_workers++] = slist_container(RegisteredBgWorker, rw_lnode, iter.cur);
+	PGSECCOMP_BGWORKER_FOREACH(iter)
+		static_workers[nstatic_workers++] = PGSECCOMP_BGWORKER(iter);
 	raw = pstrdup(shared_preload_libraries_string ? shared_preload_libraries_string : "");
 	if (!SplitDirectoriesString(raw, ',', &preloaded))
 		preloaded = NIL;
@@ -104,27 +105,6 @@ library_is_loaded(const char *library)
 	return false;
 }
 
-/* The worker this child is about to become: started, not yet running. */
-static RegisteredBgWorker *
-starting_worker(void)
-{
-	slist_iter	iter;
-	RegisteredBgWorker *found = NULL;
-
-	slist_foreach(iter, &BackgroundWorkerList)
-	{
-		RegisteredBgWorker *rw = slist_container(RegisteredBgWorker, rw_lnode, iter.cur);
-
-		if (rw->rw_pid == 0 && rw->rw_backend != NULL)
-		{
-			if (found)
-				return NULL;	/* not a state this code knows */
-			found = rw;
-		}
-	}
-	return found;
-}
-
 static void
 die_at_fork(const char *why)
 {
@@ -155,7 +135,7 @@ at_fork_child(void)
 	if (IsUnderPostmaster || !pgseccomp_enabled || pgseccomp_forking_helper ||
 		static_workers == NULL)
 		return;
-	rw = starting_worker();
+	rw = pgseccomp_forking_bgworker();
 	if (rw == NULL || is_static(rw))
 		return;
 	w = &rw->rw_worker;

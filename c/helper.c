@@ -381,10 +381,13 @@ send_request(const Helper *h, const StringInfo request, double deadline,
 {
 	uint32		len = request->len;
 	StringInfoData all;
-	pqsigfunc	old = pqsignal(SIGPIPE, SIG_IGN);
+	struct sigaction ignore = {.sa_handler = SIG_IGN};
+	struct sigaction old;
 	int			sent = 0;
 	bool		ok = true;
 
+	/* sigaction, not pqsignal: it restores exactly what was there. */
+	sigaction(SIGPIPE, &ignore, &old);
 	initStringInfo(&all);
 	appendBinaryStringInfo(&all, (char *) &len, sizeof(len));
 	appendBinaryStringInfo(&all, request->data, request->len);
@@ -417,7 +420,7 @@ send_request(const Helper *h, const StringInfo request, double deadline,
 			ok = false;
 		}
 	}
-	pqsignal(SIGPIPE, old);
+	sigaction(SIGPIPE, &old, NULL);
 	pfree(all.data);
 	return ok;
 }

@@ -25,7 +25,6 @@
 
 #include "access/parallel.h"
 #include "miscadmin.h"
-#include "storage/backendid.h"
 #include "storage/dsm.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"

@@ -5,11 +5,29 @@
 # prove_installcheck), each starting its own throwaway servers.
 # PG_TEST_EXTRA=soak runs the full soak (regress/t/014_soak.pl) instead of
 # its short form; PROVE_TESTS=regress/t/NNN_name.pl runs only those TAP files.
+#
+# PGSECCOMP_PG=18 runs the same on PostgreSQL 18, built from Debian's source
+# package by regress/pg18.sh (cached; the first run builds it, as root) and
+# installed into with its pg_config; PGSECCOMP_PG_COPY=DIR uses a private
+# copy of that build in DIR instead of the shared cache. Otherwise PG_CONFIG
+# (default: PostgreSQL 15 from the Debian packages) says which server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 regress/deps.sh
+case "${PGSECCOMP_PG:-15}" in
+15) ;;
+18)
+	PG_CONFIG=$(regress/pg18.sh ${PGSECCOMP_PG_COPY:+"$PGSECCOMP_PG_COPY"} | tail -n1)
+	export PG_CONFIG
+	;;
+*)
+	echo "run.sh: PGSECCOMP_PG=$PGSECCOMP_PG: pgseccomp is tested on 15 and 18" >&2
+	exit 1
+	;;
+esac
 . regress/lib.sh
 
+echo "=== PostgreSQL: $(${PG_CONFIG:-pg_config} --version) ($(command -v ${PG_CONFIG:-pg_config}))"
 make -s
 make -s install
 
