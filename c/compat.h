@@ -55,18 +55,20 @@
 
 /*
  * Slots per process, indexed by backend id or proc number: this process's,
- * its parallel leader's, and how many there can be.
+ * its parallel leader's, how many there can be, and a PGPROC's.
  */
 #if PGSECCOMP_PROC_NUMBER
 #include "storage/procnumber.h"
 #define PGSECCOMP_MY_SLOT		MyProcNumber
 #define PGSECCOMP_LEADER_SLOT	ParallelLeaderProcNumber
 #define PGSECCOMP_NSLOTS		(MaxBackends + NUM_AUXILIARY_PROCS)
+#define PGSECCOMP_PROC_SLOT(proc)	GetNumberFromPGProc(proc)
 #else
 #include "storage/backendid.h"
 #define PGSECCOMP_MY_SLOT		MyBackendId
 #define PGSECCOMP_LEADER_SLOT	ParallelLeaderBackendId
 #define PGSECCOMP_NSLOTS		(MaxBackends + 1)
+#define PGSECCOMP_PROC_SLOT(proc)	((proc)->backendId)
 #endif
 
 /*

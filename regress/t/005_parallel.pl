@@ -28,9 +28,9 @@ CREATE TABLE big AS SELECT g, (SELECT oid FROM pg_tablespace WHERE spcname = 'ts
 VACUUM ANALYZE big;
 });
 
-my $in_worker = "SET force_parallel_mode = on; SET parallel_leader_participation = off;";
+my $in_worker = "SET $FORCE_PARALLEL = on; SET parallel_leader_participation = off;";
 my $readlink = $READLINK;
-my $planned = "SET force_parallel_mode = off; SET parallel_leader_participation = off;"
+my $planned = "SET $FORCE_PARALLEL = off; SET parallel_leader_participation = off;"
   . " SELECT count(pg_tablespace_location(ts)) FROM big WHERE g % 1000 = 0";
 my $status = "SELECT regexp_replace(pg_read_file('/proc/self/status'),"
   . " '.*\\nPid:\\s*(\\d+).*Seccomp_filters:\\s*(\\d+).*', '\\1 \\2', 's')";
@@ -51,7 +51,7 @@ is($worker_filters, 2, 'the worker has the global and the session filter');
 like($err, qr/could not read symbolic link .*: Permission denied\nCONTEXT:  parallel worker/,
 	'force_parallel_mode: the session filter denies readlink in the worker');
 
-like($s->query_safe("SET force_parallel_mode = off; SET parallel_leader_participation = off;"
+like($s->query_safe("SET $FORCE_PARALLEL = off; SET parallel_leader_participation = off;"
 		. " EXPLAIN (COSTS OFF) SELECT count(pg_tablespace_location(ts)) FROM big WHERE g % 1000 = 0"),
 	qr/Gather.*\n.*\n.*Parallel Seq Scan on big/s, 'the planner chooses a parallel plan for the large table');
 (undef, $err) = query_err($s, $planned);

@@ -33,7 +33,7 @@ CREATE EXTENSION pgseccomp;
 CREATE FUNCTION forge(text) RETURNS text AS '$forge' LANGUAGE C STRICT;
 });
 
-my $in_worker = "SET force_parallel_mode = on; SET parallel_leader_participation = off;";
+my $in_worker = "SET $FORCE_PARALLEL = on; SET parallel_leader_participation = off;";
 my $readlink = $READLINK;
 my $status = "SELECT regexp_replace(pg_read_file('/proc/self/status'),"
   . " '.*\\nPid:\\s*(\\d+).*Seccomp_filters:\\s*(\\d+).*', '\\1 \\2', 's')";
@@ -52,7 +52,7 @@ sub announced
 {
 	my ($session) = @_;
 	$session->query_safe("SELECT forge('base:9999')");
-	my (undef, $e) = query_err($session, "SET force_parallel_mode = on; SELECT 1; RESET force_parallel_mode");
+	my (undef, $e) = query_err($session, "SET $FORCE_PARALLEL = on; SELECT 1; RESET $FORCE_PARALLEL");
 	my ($program) = $e =~ /Program (\d+) announced, 9999 in its slot/
 	  or die "no announced program in: $e";
 	$session->query_safe("SELECT forge('base:$program')");
@@ -160,14 +160,14 @@ foreach my $mode ('base0', 'base0ff', 'base9999', 'basenext', 'dsm', 'badhandle'
 	}
 	if ($mode eq 'scan')
 	{
-		(undef, $err) = query_err($s, "RESET force_parallel_mode; SELECT count(*) FROM pg_ls_dir('.')");
+		(undef, $err) = query_err($s, "RESET $FORCE_PARALLEL; SELECT count(*) FROM pg_ls_dir('.')");
 		like($err, qr/could not read directory/, 'scan: the leader still denies getdents64 (its client filter)');
 		($out, $err) = query_err($s, "$in_worker SELECT count(*) > 0 FROM pg_ls_dir('.')");
 		is($out, 't', 'scan: the worker installed the patched client program, which allows getdents64');
 	}
 	is($s->query_safe("SELECT forge('show')"), $slot, "$mode: the forged slot was in place during the query");
 
-	(undef, $err) = query_err($s, "RESET force_parallel_mode; $readlink");
+	(undef, $err) = query_err($s, "RESET $FORCE_PARALLEL; $readlink");
 	like($err, qr/Permission denied/, "$mode: the forging leader itself still denies readlink");
 	$s->quit;
 	new_session_denies("after forgery $mode");

@@ -149,7 +149,7 @@ $s->quit;
 $s = $node->background_psql('postgres', on_error_stop => 0);
 $spid = $s->query_safe('SELECT pg_backend_pid()');
 $s->query_safe('SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;'
-	  . ' SET force_parallel_mode = on; SET parallel_leader_participation = off;');
+	  . " SET $FORCE_PARALLEL = on; SET parallel_leader_participation = off;");
 $q = "SELECT min(sys($NR{getcwd})) FROM par /* parallel getcwd */";
 like($s->query_safe("EXPLAIN (COSTS OFF) $q"), qr/Gather/, 'the query runs in a parallel worker');
 is($s->query_safe($q), -$EACCES, 'parallel worker: getcwd fails with EACCES');

@@ -25,7 +25,21 @@ our @EXPORT = qw(
   seccomp_node write_conf reload_with
   add_tablespace $READLINK readlink_probe query_err
   postmaster_pid processes children compiler_worker
-  test_tool test_extra);
+  test_tool test_extra
+  $PG_MAJOR $FORCE_PARALLEL have_extension);
+
+# The major version of the PostgreSQL under test (the pg_config in PATH, as
+# PostgreSQL::Test::Cluster finds it).
+our $PG_MAJOR = do
+{
+	my $v = `pg_config --version`;
+	$v =~ /PostgreSQL (\d+)/ or die "pg_config --version said: $v";
+	$1;
+};
+
+# The setting that runs every query in a parallel worker: force_parallel_mode
+# until 15, debug_parallel_query since 16.
+our $FORCE_PARALLEL = $PG_MAJOR >= 16 ? 'debug_parallel_query' : 'force_parallel_mode';
 
 # Reads the target of the tablespace add_tablespace() makes: a readlink(2)
 # in the backend that runs it.
@@ -312,8 +326,9 @@ sub test_tool
 			if ($kind eq 'c_lib')
 			{
 				my $includedir = `pg_config --includedir-server`;
-				chomp $includedir;
-				$flags .= " -shared -fPIC -I$includedir -I/usr/include/postgresql/internal";
+				my $pkgincludedir = `pg_config --pkgincludedir`;
+				chomp($includedir, $pkgincludedir);
+				$flags .= " -shared -fPIC -I$includedir -I$pkgincludedir/internal";
 			}
 			$cmd = ($ENV{CC} // 'gcc') . " $flags -o '$out.tmp' '$tooldir/$source'";
 		}
@@ -342,6 +357,28 @@ sub test_extra
 {
 	my ($name) = @_;
 	return ($ENV{PG_TEST_EXTRA} // '') =~ /(?:^|\s)\Q$name\E(?:\s|$)/;
+}
+
+=back
+
+=head1 Neighbours
+
+=over
+
+=item have_extension(name)
+
+Whether the PostgreSQL under test has extension name installed (its
+control file in the share directory): neighbours such as pg_cron are not
+built for every major.
+
+=cut
+
+sub have_extension
+{
+	my ($name) = @_;
+	my $share = `pg_config --sharedir`;
+	chomp $share;
+	return -f "$share/extension/$name.control";
 }
 
 =back

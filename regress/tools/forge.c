@@ -53,12 +53,14 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "storage/backendid.h"
 #include "storage/dsm.h"
 #include "storage/procarray.h"
 #include "storage/shm_toc.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
+
+/* The slot index of this process, as the extension has it in each major. */
+#include "../../c/compat.h"
 
 PG_MODULE_MAGIC;
 
@@ -75,7 +77,7 @@ typedef struct ForgedFixedState
 
 PG_FUNCTION_INFO_V1(forge);
 
-/* As c/parallel.c lays out a slot, indexed by MyBackendId. */
+/* As c/parallel.c lays out a slot, indexed by PGSECCOMP_MY_SLOT. */
 typedef struct ForgedSlot
 {
 	int32		pid;
@@ -88,7 +90,7 @@ static ForgedSlot *
 leaders(void)
 {
 	bool		found;
-	Size		size = (Size) (MaxBackends + 1) * sizeof(ForgedSlot);
+	Size		size = (Size) PGSECCOMP_NSLOTS * sizeof(ForgedSlot);
 	ForgedSlot *l = ShmemInitStruct("pgseccomp leaders", size, &found);
 
 	if (!found)
@@ -227,7 +229,7 @@ Datum
 forge(PG_FUNCTION_ARGS)
 {
 	char	   *mode = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	ForgedSlot *s = &leaders()[MyBackendId];
+	ForgedSlot *s = &leaders()[PGSECCOMP_MY_SLOT];
 	char	   *before;
 
 	if (strncmp(mode, "registry:", 9) == 0)
@@ -240,13 +242,13 @@ forge(PG_FUNCTION_ARGS)
 		int			i;
 
 		s = NULL;
-		for (i = 0; i <= MaxBackends && s == NULL; i++)
+		for (i = 0; i < PGSECCOMP_NSLOTS && s == NULL; i++)
 			if (leaders()[i].pid == pid)
 				s = &leaders()[i];
 		if (s == NULL && (proc = BackendPidGetProc(pid)) != NULL)
 		{
 			/* It wrote no slot: take the one its workers will read. */
-			s = &leaders()[proc->backendId];
+			s = &leaders()[PGSECCOMP_PROC_SLOT(proc)];
 			s->pid = pid;
 		}
 		if (s == NULL || rest == NULL)
@@ -362,8 +364,8 @@ forge_parallel(PG_FUNCTION_ARGS)
 
 	if (claim >= 0)
 	{
-		leaders()[MyBackendId].base_program = claim;
-		leaders()[MyBackendId].pid = MyProcPid;
+		leaders()[PGSECCOMP_MY_SLOT].base_program = claim;
+		leaders()[PGSECCOMP_MY_SLOT].pid = MyProcPid;
 	}
 	EnterParallelMode();
 	pcxt = CreateParallelContext(library, "forge_worker_main", 1);
