@@ -661,6 +661,7 @@ pgseccomp_request_global(StringInfo buf)
 
 	pgseccomp_wire_put(&sink, WIRE_MARK_GLOBAL);
 	pgseccomp_wire_put_pair(&sink, WIRE_KEY_TRAP, pgseccomp_trap_ranges());
+	pgseccomp_wire_put_pair(&sink, WIRE_KEY_IO_METHOD, pgseccomp_io_method());
 	for (i = 0; i < NLISTS; i++)
 	{
 		char	   *name = psprintf("pgseccomp.global_syscall_%s", pgseccomp_fields[i]);

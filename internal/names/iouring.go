@@ -1,5 +1,7 @@
 package names
 
+import "sort"
+
 // io_uring is a side door around a filter: once a ring is set up, the
 // kernel performs the operations queued on it (opening, reading and
 // writing files, sockets, waiting for processes) without the syscalls that
@@ -7,8 +9,19 @@ package names
 // any of those syscalls therefore denies io_uring too, with the same
 // action and errno, unless it names the io_uring syscalls itself.
 //
-// PostgreSQL 15 does not use io_uring; PostgreSQL 18 can (io_method =
-// io_uring), and a DBA who enables it there names these syscalls.
+// PostgreSQL 15 does not use io_uring. PostgreSQL 18 does with io_method =
+// io_uring: the postmaster creates a ring for every process before any
+// filter of a backend exists, every process inherits all of them, and the
+// rings are not created disabled, so IORING_REGISTER_RESTRICTIONS cannot be
+// applied to them. A process under a filter that denies what io_uring can
+// do could then still do it through a ring (its own or another process's),
+// and denying the io_uring syscalls instead would stop all its I/O. So with
+// io_method = io_uring no level may deny what io_uring can do, and
+// pgseccomp refuses settings that do (policy.IOUringConflict).
+
+// IOMethodIOUring is the io_method value under which PostgreSQL submits
+// its I/O through io_uring.
+const IOMethodIOUring = "io_uring"
 
 // ioUringCalls are the syscalls that give access to io_uring.
 var ioUringCalls = []string{"io_uring_setup", "io_uring_enter", "io_uring_register"}
@@ -26,6 +39,11 @@ var ioUringOps = func() map[string]bool {
 		"accept", "accept4", "connect", "socket", "shutdown", "bind", "listen",
 		"splice", "tee", "epoll_ctl", "poll", "setxattr", "fsetxattr",
 		"getxattr", "fgetxattr", "waitid", "futex", "getdents64",
+		// Operations of newer kernels (6.7 to 6.16): IORING_OP_FUTEX_WAITV,
+		// IORING_OP_URING_CMD's socket options, IORING_OP_EPOLL_WAIT,
+		// IORING_OP_PIPE, IORING_OP_FIXED_FD_INSTALL (a new descriptor).
+		"futex_waitv", "setsockopt", "getsockopt", "epoll_wait", "epoll_pwait",
+		"pipe", "pipe2", "dup", "dup3",
 	} {
 		m[n] = true
 	}
@@ -48,3 +66,14 @@ func IOUringOp(name string) bool { return ioUringOps[name] }
 
 // IOUringCalls lists the syscalls that give access to io_uring.
 func IOUringCalls() []string { return append([]string(nil), ioUringCalls...) }
+
+// IOUringOps lists the syscalls whose work an io_uring operation can do,
+// in name order.
+func IOUringOps() []string {
+	ops := make([]string, 0, len(ioUringOps))
+	for n := range ioUringOps {
+		ops = append(ops, n)
+	}
+	sort.Strings(ops)
+	return ops
+}

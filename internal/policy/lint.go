@@ -22,10 +22,11 @@ type Issue struct {
 // extend (also over a sibling that only an inherited list allows), the
 // io_uring syscalls denied with what io_uring could do in their place,
 // restrictions a session cannot lift, kill in a backend, skipped syscalls
-// of other architectures. The global level is its policy, its filter
-// (which also allows what pgseccomp needs) and its warnings; session may
-// be nil.
-func Lint(global *Policy, globalFilter *Filter, globalWarnings []settings.Warning, session *Policy, r names.Resolver) []Issue {
+// of other architectures, and what io_method = io_uring means for filters.
+// The global level is its policy, its filter (which also allows what
+// pgseccomp needs), its warnings and the server's io_method ("" where
+// there is none); session may be nil.
+func Lint(global *Policy, globalFilter *Filter, globalWarnings []settings.Warning, ioMethod string, session *Policy, r names.Resolver) []Issue {
 	var out []Issue
 	out = append(out, levelIssues("global", global, r)...)
 	if global.Default == settings.Allow && len(global.Rules) > 0 {
@@ -34,6 +35,10 @@ func Lint(global *Policy, globalFilter *Filter, globalWarnings []settings.Warnin
 	}
 	for _, w := range globalWarnings {
 		out = append(out, Issue{"global", "", "", w.Message})
+	}
+	if ioMethod == names.IOMethodIOUring {
+		out = append(out, Issue{"global", "io_method", "",
+			"io_method is io_uring: every process holds io_uring rings that the postmaster created unrestricted, and io_uring operations bypass seccomp. pgseccomp therefore refuses any level that denies what io_uring can do (file, socket, pipe, futex and wait operations, or the io_uring syscalls); such filters need io_method = worker or sync."})
 	}
 	if session == nil {
 		return out

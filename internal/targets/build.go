@@ -15,6 +15,7 @@ type Global struct {
 	Policy   *policy.Policy
 	Lists    *policy.GlobalLists
 	Warnings []settings.Warning
+	IOMethod string // the server's io_method, "" where there is none
 }
 
 // BuildGlobal validates the global settings and builds the global filter.
@@ -74,10 +75,14 @@ func (s *Session) Warnings() []settings.Warning { return s.Policy.Warnings }
 
 // BuildSession validates a target's session (or role) settings and builds
 // its filter. As in the original, no filter is built when it would decide
-// every syscall as the global filter does.
+// every syscall as the global filter does. With io_method = io_uring, a
+// level that denies what io_uring can do is refused (policy.CheckIOUring).
 func BuildSession(g *Global, t settings.Target, r names.Resolver) (*Session, error) {
 	pol, err := policy.Compile(policy.TargetSpec(t), g.Lists, r)
 	if err != nil {
+		return nil, err
+	}
+	if err := policy.CheckIOUring(g.IOMethod, pol, r); err != nil {
 		return nil, err
 	}
 	f := policy.FromPolicy(pol, policy.SourceSession)
@@ -98,7 +103,8 @@ func BuildSession(g *Global, t settings.Target, r names.Resolver) (*Session, err
 // Two limits protect the rest of the cluster from whoever may call it: the
 // client level never kills (kill acts as error; see NoKill), and never
 // denies what a backend needs to report an error and exit (see
-// ClientFloor).
+// ClientFloor). With io_method = io_uring, it refuses what
+// policy.CheckIOUring refuses, as BuildSession does.
 func BuildClient(g *Global, s *Session, c settings.Client, r names.Resolver) (*policy.Filter, []settings.Warning, error) {
 	pol, err := policy.Compile(policy.ClientSpec(c, s.Policy), g.Lists, r)
 	if err != nil {
@@ -107,6 +113,9 @@ func BuildClient(g *Global, s *Session, c settings.Client, r names.Resolver) (*p
 	if pol.Default == settings.Learn {
 		return nil, nil, settings.Invalid(settings.ClientDefaultName, "learn",
 			"set_client_filter cannot learn; learning is for the global, session, role and backend-type defaults.")
+	}
+	if err := policy.CheckIOUring(g.IOMethod, pol, r); err != nil {
+		return nil, nil, err
 	}
 	warnings := append([]settings.Warning(nil), pol.Warnings...)
 	warnings = append(warnings, policy.NoKill(pol, c)...)

@@ -37,6 +37,10 @@ func Build(req *Request, t *names.Table) *Result {
 	if err != nil {
 		return &Result{Err: err}
 	}
+	g.IOMethod = req.IOMethod
+	if err := policy.CheckIOUring(g.IOMethod, g.Policy, t); err != nil {
+		return &Result{Err: err}
+	}
 	ranges, err := bpf.ParseRanges(req.Trap)
 	if err != nil {
 		return &Result{Err: err}
@@ -71,7 +75,7 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 		}
 		stack = append(stack, newest)
 	}
-	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: policy.Lint(g.Policy, g.Filter, g.Warnings, s.Policy, t)}
+	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t)}
 	switch {
 	case newest == nil:
 	case len(target.Clients) > 0:
@@ -90,9 +94,10 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 
 // Request is a decoded request.
 type Request struct {
-	Start   bool
-	Trap    string
-	Global  settings.Level
-	Targets []settings.Target
-	Suggest *Suggestion // a "[suggest]" request: lines, not filters
+	Start    bool
+	Trap     string
+	IOMethod string // the server's io_method, "" where there is none
+	Global   settings.Level
+	Targets  []settings.Target
+	Suggest  *Suggestion // a "[suggest]" request: lines, not filters
 }

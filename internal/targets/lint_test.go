@@ -75,7 +75,7 @@ func TestSessionSideDoors(t *testing.T) {
 				}
 			}
 			issues := map[string]policy.Issue{}
-			for _, i := range policy.Lint(g.Policy, g.Filter, g.Warnings, s.Policy, native) {
+			for _, i := range policy.Lint(g.Policy, g.Filter, g.Warnings, "", s.Policy, native) {
 				if i.Context == "session" && i.Syscall != "" {
 					issues[i.Syscall] = i
 				}

@@ -45,6 +45,9 @@ const (
 	// KeyTrap, in the global section, is the code whose syscalls trap
 	// into the C layer's SIGSYS handler: "lo-hi,..." in hexadecimal.
 	KeyTrap = "trap"
+	// KeyIOMethod, in the global section, is the server's io_method
+	// (PostgreSQL 18), or "" where there is none.
+	KeyIOMethod = "io_method"
 )
 
 // setSuggestion reads one entry of a "[suggest]" section.
@@ -134,6 +137,8 @@ func DecodeRequest(b []byte) (*targets.Request, error) {
 				err = setSuggestion(req.Suggest, f, val)
 			case f == KeyTrap:
 				req.Trap = val
+			case f == KeyIOMethod:
+				req.IOMethod = val
 			default:
 				err = setLevel(&req.Global, settings.GlobalName, f, val)
 			}
@@ -223,6 +228,9 @@ func EncodeRequest(r *targets.Request) []byte {
 	put(MarkGlobal)
 	if r.Trap != "" {
 		put(KeyTrap, r.Trap)
+	}
+	if r.IOMethod != "" {
+		put(KeyIOMethod, r.IOMethod)
 	}
 	putLevel(put, r.Global)
 	if r.Suggest != nil {
