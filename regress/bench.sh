@@ -24,7 +24,7 @@ regress/deps.sh
 make -s
 make -s install
 
-throwaway_server bench 55433 <<CONF
+throwaway_server bench "${PGSECCOMP_BENCH_PORT:-55433}" <<CONF
 include = 'mode.conf'
 CONF
 # Enabled: a global deny list and a session filter that differs from it.
@@ -49,6 +49,10 @@ start_mode() {
 	as_server_user pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
 }
 tps() { grep -oP 'tps = \K[0-9.]+' | head -1; }
+
+# The setting that runs every query in a parallel worker (renamed in 16).
+major=$($PG_CONFIG --version | grep -oP '[0-9]+' | head -n1)
+if [ "$major" -ge 16 ]; then force_parallel=debug_parallel_query; else force_parallel=force_parallel_mode; fi
 
 start_mode disabled
 pg pgbench -i -q -s 10 postgres >/dev/null 2>&1
@@ -78,7 +82,7 @@ for r in $(seq "$rounds"); do
 		start_mode "$mode"
 		c=$(pg pgbench -n -C -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
 		s=$(pg pgbench -n -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
-		p=$(PGOPTIONS='-c force_parallel_mode=on' pg pgbench -n -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
+		p=$(PGOPTIONS="-c $force_parallel=on" pg pgbench -n -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
 		read -r rss priv < <(idle_memory)
 		printf '%-6s %-9s %12s %12s %12s %10s %10s\n' "$r" "$mode" "$c" "$s" "$p" "$rss" "$priv"
 		echo "$mode $c $s $p $rss $priv" >>"$results"
@@ -165,3 +169,44 @@ fi
 # short one unless PG_TEST_EXTRA names soak).
 PG_TEST_EXTRA=soak server_make "$(server_tree soak)" prove_installcheck \
 	PROVE_TESTS=regress/t/014_soak.pl PROVE_FLAGS=--timer
+
+# PostgreSQL 18: pgbench -S disabled against enabled, alternating, with each
+# io_method (io_uring only if the server accepts the enabled filters with
+# it, and with the seccomp_lint() rows other than io_method's own note).
+# At scale 10 the table fits in shared_buffers: this is the cost of the
+# filters beside each method, not of cold reads.
+if [ "$major" -ge 18 ]; then
+	start_io() {
+		as_server_user pg_ctl -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+		{
+			if [ "$1" = enabled ]; then echo "$enabled_conf"; else echo "$disabled_conf"; fi
+			echo "io_method = $2"
+		} >"$dir/data/mode.conf"
+		as_server_user pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null 2>&1
+	}
+	io_results=$(mktemp)
+	methods="sync worker"
+	if start_io enabled io_uring; then
+		methods="$methods io_uring"
+		pg psql -X -q -d postgres -c "CREATE EXTENSION IF NOT EXISTS pgseccomp" >/dev/null
+		echo "io_uring: the enabled filters start; seccomp_lint() rows other than io_method: $(pg psql -X -At -d postgres -c "SELECT count(*) FROM seccomp_lint() WHERE setting IS DISTINCT FROM 'io_method'")"
+	else
+		echo "io_uring: the server refuses the enabled filters: $(grep -a FATAL "$dir/log" | tail -n1)"
+	fi
+	for r in $(seq "$rounds"); do
+		for method in $methods; do
+			for mode in disabled enabled; do
+				start_io "$mode" "$method"
+				s=$(pg pgbench -n -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
+				printf '%-6s %-9s %-9s %12s\n' "$r" "$method" "$mode" "$s"
+				echo "$method $mode $s" >>"$io_results"
+			done
+		done
+	done
+	for method in $methods; do
+		d=$(awk -v m=$method '$1==m && $2=="disabled" {print $3}' "$io_results" | median)
+		e=$(awk -v m=$method '$1==m && $2=="enabled" {print $3}' "$io_results" | median)
+		echo "io_method = $method, pgbench -S median over $rounds rounds: disabled $d, enabled $e, ratio $(echo "$e $d" | awk '{printf "%.3f", $1/$2}')"
+	done
+	rm -f "$io_results"
+fi
