@@ -113,6 +113,8 @@ static const char *const runs_code_unconfined[] = {
 	"archive_command", "archive_library", "restore_command",
 	"archive_cleanup_command", "recovery_end_command",
 	"shared_preload_libraries", "dynamic_library_path",
+	/* 18: loaded and called during authentication, before any hook */
+	"oauth_validator_libraries",
 };
 
 static void
