@@ -80,7 +80,7 @@ autovacuum_workers() {
 		done
 	done
 	# The first worker's is dropped.
-	av_reads | tail -n +2 | head -"$nav"
+	av_reads | awk -v n="$nav" 'NR > 1 && NR <= n + 1'
 }
 # The first read of each autovacuum worker since the mode started.
 av_reads() {
