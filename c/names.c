@@ -8,7 +8,7 @@
  */
 #include "names.h"
 
-#include "utils/memutils.h"
+#include "keep.h"
 
 #define MAX_ERRNO 4096			/* the trap data holds 12 bits of errno */
 
@@ -19,8 +19,7 @@ static const char *errno_names[MAX_ERRNO];
 void
 pgseccomp_set_names(const char *facts)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	char	   *copy = pstrdup(facts ? facts : "");
+	char	   *copy = pgseccomp_keep_strdup(pgseccomp_kept(), facts ? facts : "");
 	char	   *line;
 	char	   *save = NULL;
 
@@ -40,7 +39,6 @@ pgseccomp_set_names(const char *facts)
 		else if (strcmp(line, "errno") == 0 && nr > 0 && nr < MAX_ERRNO)
 			errno_names[nr] = name;
 	}
-	MemoryContextSwitchTo(old);
 }
 
 /* A native syscall's name, or NULL. */

@@ -14,6 +14,7 @@
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "tcop/utility.h"
+#include "utils/memutils.h"
 
 #include "confine.h"
 #include "fork.h"
@@ -227,6 +228,9 @@ load_global_filter(void)
 void
 _PG_init(void)
 {
+	MemoryContext start;
+	MemoryContext old;
+
 	if (!process_shared_preload_libraries_in_progress)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -237,7 +241,18 @@ _PG_init(void)
 		return;
 
 	pgseccomp_registry_init();
+	/*
+	 * What start-up needs only while it runs goes into a context of its
+	 * own, deleted at once; what the postmaster keeps for its children is
+	 * mapped apart from the heap (keep.c). Left in PostmasterContext or
+	 * TopMemoryContext, it would move where every backend's allocations
+	 * land in the heap it inherits, and cost each one page faults.
+	 */
+	start = AllocSetContextCreate(TopMemoryContext, "pgseccomp start", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(start);
 	load_global_filter();
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(start);
 
 #ifdef PGSECCOMP_HAVE_SHMEM_REQUEST_HOOK
 	prev_shmem_request_hook = shmem_request_hook;

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -159,12 +160,22 @@ new_record(void)
 	}
 	if (nrecords == records_cap)
 	{
-		/* malloc: an ERROR here, in the postmaster about to fork, would stop it. */
+		/*
+		 * Mapped apart from the heap, which a record array would move under
+		 * every child's allocations (keep.c); and no ERROR here, in the
+		 * postmaster about to fork, which would stop it.
+		 */
 		int			cap = records_cap ? records_cap * 2 : 64;
-		Record	   *grown = realloc(records, sizeof(Record) * cap);
+		Record	   *grown = mmap(NULL, sizeof(Record) * cap, PROT_READ | PROT_WRITE,
+								 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (grown == NULL)
+		if (grown == MAP_FAILED)
 			return NULL;		/* the record is lost: its workers are refused */
+		if (records)
+		{
+			memcpy(grown, records, sizeof(Record) * records_cap);
+			munmap(records, sizeof(Record) * records_cap);
+		}
 		records = grown;
 		records_cap = cap;
 	}

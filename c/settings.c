@@ -21,6 +21,7 @@
 #include "utils/varlena.h"
 
 #include "helper.h"
+#include "keep.h"
 #include "trap.h"
 #include "wire.h"
 
@@ -112,25 +113,24 @@ compare_words(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* Kept apart from the heap (keep.c): children only read it. */
 static Lexicon *
 make_lexicon(const char *text)
 {
-	Lexicon    *lex = palloc0(sizeof(Lexicon));
-	char	   *copy = pstrdup(text);
+	Keep	   *kept = pgseccomp_kept();
+	Lexicon    *lex = pgseccomp_keep_alloc(kept, sizeof(Lexicon));
+	char	   *copy = pgseccomp_keep_strdup(kept, text);
 	char	   *tok;
 	char	   *save = NULL;
-	int			cap = 1024;
+	int			cap = 1;
 
-	lex->words = palloc(sizeof(char *) * cap);
-	for (tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
-	{
-		if (lex->nwords == cap)
-		{
-			cap *= 2;
-			lex->words = repalloc(lex->words, sizeof(char *) * cap);
-		}
+	for (tok = copy; *tok; tok++)
+		cap += *tok == '\n';
+	lex->nwords = 0;
+	lex->words = pgseccomp_keep_alloc(kept, sizeof(char *) * cap);
+	for (tok = strtok_r(copy, "\n", &save); tok && lex->nwords < cap;
+		 tok = strtok_r(NULL, "\n", &save))
 		lex->words[lex->nwords++] = tok;
-	}
 	qsort(lex->words, lex->nwords, sizeof(char *), compare_words);
 	return lex;
 }
@@ -142,11 +142,8 @@ make_lexicon(const char *text)
 void
 pgseccomp_set_lexicon(const char *names, const char *errno_names)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
 	atoms = make_lexicon(names);
 	errnos = make_lexicon(errno_names);
-	MemoryContextSwitchTo(old);
 }
 
 static bool

@@ -20,6 +20,7 @@
 #include "utils/timestamp.h"
 
 #include "compile.h"
+#include "keep.h"
 #include "settings.h"
 
 const char *pgseccomp_global_rows = NULL;
@@ -42,11 +43,15 @@ static Program *programs = NULL;
 static int	nprograms = 0;		/* including number 0 */
 static int	programs_cap = 0;
 
-/* The targets of the newest compile, in their own memory context. */
-static MemoryContext targets_context = NULL;
+/*
+ * The targets of the newest compile, kept apart from the heap (keep.c):
+ * children read them and never write them.
+ */
+static Keep *targets_keep = NULL;
 static StoredTarget *targets = NULL;
 static int	ntargets = 0;
-static StringInfoData compiled;	/* the sections they were compiled from */
+static const char *compiled = NULL;	/* the sections they were compiled from */
+static int	compiled_len = 0;
 
 static void settings_changed(void);
 
@@ -63,13 +68,18 @@ keep_program(const CompiledFilter *f)
 	if (programs == NULL)
 	{
 		programs_cap = 16;
-		programs = MemoryContextAllocZero(TopMemoryContext, sizeof(Program) * programs_cap);
+		programs = pgseccomp_keep_alloc(pgseccomp_kept(), sizeof(Program) * programs_cap);
+		memset(programs, 0, sizeof(Program) * programs_cap);
 		nprograms = 1;			/* number 0 */
 	}
 	if (nprograms == programs_cap)
 	{
-		programs = repalloc(programs, sizeof(Program) * programs_cap * 2);
-		memset(programs + programs_cap, 0, sizeof(Program) * programs_cap);
+		Program    *grown = pgseccomp_keep_alloc(pgseccomp_kept(),
+												 sizeof(Program) * programs_cap * 2);
+
+		memcpy(grown, programs, sizeof(Program) * programs_cap);
+		memset(grown + programs_cap, 0, sizeof(Program) * programs_cap);
+		programs = grown;		/* the old array stays, unused: a few bytes */
 		programs_cap *= 2;
 	}
 	if (!f->has_program)
@@ -78,8 +88,7 @@ keep_program(const CompiledFilter *f)
 		if (programs[i].ninsns == f->ninsns && memcmp(programs[i].insns, f->program, len) == 0)
 			return i;
 	programs[nprograms].ninsns = f->ninsns;
-	programs[nprograms].insns = MemoryContextAlloc(TopMemoryContext, len);
-	memcpy(programs[nprograms].insns, f->program, len);
+	programs[nprograms].insns = pgseccomp_keep_copy(pgseccomp_kept(), f->program, len);
 	return nprograms++;
 }
 
@@ -93,34 +102,39 @@ pgseccomp_store_program(int id, int *ninsns)
 }
 
 static char *
-copy_or_null(const char *s)
+copy_or_null(Keep *keep, const char *s)
 {
-	return s ? pstrdup(s) : NULL;
+	return s ? pgseccomp_keep_strdup(keep, s) : NULL;
 }
 
-/* Fill a target from a compile result, in the current memory context. */
+static char *
+copy_or_empty(Keep *keep, const char *s)
+{
+	return pgseccomp_keep_strdup(keep, s ? s : "");
+}
+
+/* Fill a target from a compile result, in keep. */
 static void
-fill_target(StoredTarget *t, const TargetRequest *r, const CompiledFilter *f)
+fill_target(Keep *keep, StoredTarget *t, const TargetRequest *r, const CompiledFilter *f)
 {
 	memset(t, 0, sizeof(*t));
 	t->kind = r->kind;
-	t->name = copy_or_null(r->name);
-	t->section = palloc(r->section.len);
-	memcpy(t->section, r->section.data, r->section.len);
+	t->name = copy_or_null(keep, r->name);
+	t->section = pgseccomp_keep_copy(keep, r->section.data, r->section.len);
 	t->section_len = r->section.len;
 	t->ok = f->ok;
 	if (!f->ok)
 	{
-		t->error.message = pstrdup(f->error.message);
-		t->error.detail = copy_or_null(f->error.detail);
-		t->error.hint = copy_or_null(f->error.hint);
+		t->error.message = copy_or_empty(keep, f->error.message);
+		t->error.detail = copy_or_null(keep, f->error.detail);
+		t->error.hint = copy_or_null(keep, f->error.hint);
 		return;
 	}
 	t->program = keep_program(f);
-	t->rows = pstrdup(f->rows ? f->rows : "");
-	t->lint = pstrdup(f->lint ? f->lint : "");
-	t->oci = pstrdup(f->oci ? f->oci : "");
-	t->systemd = pstrdup(f->systemd ? f->systemd : "");
+	t->rows = copy_or_empty(keep, f->rows);
+	t->lint = copy_or_empty(keep, f->lint);
+	t->oci = copy_or_empty(keep, f->oci);
+	t->systemd = copy_or_empty(keep, f->systemd);
 }
 
 static List *
@@ -169,15 +183,15 @@ all_sections(List *requests, StringInfo out)
 static void
 replace_targets(const HelperResponse *resp, List *requests)
 {
-	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "pgseccomp targets",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	StoredTarget *fresh = palloc0(sizeof(StoredTarget) * list_length(requests));
+	Keep	   *keep = pgseccomp_keep_create();
+	StoredTarget *fresh = pgseccomp_keep_alloc(keep, sizeof(StoredTarget) * list_length(requests));
+	StringInfoData sections;
 	int			i;
 
+	memset(fresh, 0, sizeof(StoredTarget) * list_length(requests));
 	for (i = 0; i < list_length(requests); i++)
 	{
-		fill_target(&fresh[i], list_nth(requests, i), &resp->targets[i]);
+		fill_target(keep, &fresh[i], list_nth(requests, i), &resp->targets[i]);
 		if (fresh[i].kind == TARGET_SESSION && !fresh[i].ok && good_session.ok)
 		{
 			fresh[i].ok = true;
@@ -189,12 +203,14 @@ replace_targets(const HelperResponse *resp, List *requests)
 			fresh[i].systemd = good_session.systemd;
 		}
 	}
-	resetStringInfo(&compiled);
-	all_sections(requests, &compiled);
-	MemoryContextSwitchTo(old);
-	if (targets_context)
-		MemoryContextDelete(targets_context);
-	targets_context = cxt;
+	initStringInfo(&sections);
+	all_sections(requests, &sections);
+	compiled = pgseccomp_keep_copy(keep, sections.data, sections.len);
+	compiled_len = sections.len;
+	pfree(sections.data);
+	if (targets_keep)
+		pgseccomp_keep_free(targets_keep);
+	targets_keep = keep;
 	targets = fresh;
 	ntargets = list_length(requests);
 }
@@ -217,26 +233,24 @@ commit_pass(void)
 		return;
 	good_session.ok = true;
 	good_session.program = s->program;
-	good_session.rows = MemoryContextStrdup(TopMemoryContext, s->rows);
-	good_session.lint = MemoryContextStrdup(TopMemoryContext, s->lint);
-	good_session.oci = MemoryContextStrdup(TopMemoryContext, s->oci);
-	good_session.systemd = MemoryContextStrdup(TopMemoryContext, s->systemd);
+	good_session.rows = pgseccomp_keep_strdup(pgseccomp_kept(), s->rows);
+	good_session.lint = pgseccomp_keep_strdup(pgseccomp_kept(), s->lint);
+	good_session.oci = pgseccomp_keep_strdup(pgseccomp_kept(), s->oci);
+	good_session.systemd = pgseccomp_keep_strdup(pgseccomp_kept(), s->systemd);
 }
 
 /* In the postmaster at start: keep what the helper compiled. */
 void
 pgseccomp_store_start(const HelperResponse *resp, List *requests)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	Keep	   *kept = pgseccomp_kept();
 	int			i;
 
-	initStringInfo(&compiled);
-	pgseccomp_global_rows = pstrdup(resp->global.rows ? resp->global.rows : "");
-	pgseccomp_global_oci = pstrdup(resp->global.oci ? resp->global.oci : "");
-	pgseccomp_global_systemd = pstrdup(resp->global.systemd ? resp->global.systemd : "");
-	pgseccomp_groups = pstrdup(resp->groups ? resp->groups : "");
+	pgseccomp_global_rows = copy_or_empty(kept, resp->global.rows);
+	pgseccomp_global_oci = copy_or_empty(kept, resp->global.oci);
+	pgseccomp_global_systemd = copy_or_empty(kept, resp->global.systemd);
+	pgseccomp_groups = copy_or_empty(kept, resp->groups);
 	pgseccomp_global_ninsns = resp->global.ninsns;
-	MemoryContextSwitchTo(old);
 	replace_targets(resp, requests);
 	commit_pass();
 	pgseccomp_on_settings_changed(settings_changed);
@@ -284,7 +298,7 @@ settings_changed(void)
 	requests = pgseccomp_target_requests();
 	initStringInfo(&sections);
 	all_sections(requests, &sections);
-	if (sections.len != compiled.len || memcmp(sections.data, compiled.data, sections.len) != 0)
+	if (sections.len != compiled_len || memcmp(sections.data, compiled, sections.len) != 0)
 	{
 		if (pgseccomp_compile_targets(sections.data, sections.len, list_length(requests),
 									  &resp, &why))

@@ -11,9 +11,12 @@
 # as the global and session defaults), and the select ratios against
 # disabled; then the cost of one syscall that a filter allows, denies
 # (recorded or not) and learns; the wall time of one set_client_filter
-# call; the attach cost of both filter layouts and their crossover; and,
-# as root with perf, the connection hook beside seccomp(2); and last the
-# full soak test (regress/t/014_soak.pl, about two minutes).
+# call; the attach cost of both filter layouts and their crossover; the
+# minor page faults a connection, a parallel worker and an autovacuum
+# worker take with the extension disabled and enabled, and what one fault
+# costs on this machine (regress/faults.sh); as root with perf, the
+# connection hook beside seccomp(2); and last the full soak test
+# (regress/t/014_soak.pl, about two minutes).
 # Usage: regress/bench.sh [rounds] [seconds per pgbench run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -157,9 +160,12 @@ rm -f "$results"
 # What seccomp(2) takes to attach each layout, and where they cross over.
 regress/layout_bench.sh 100
 
+# Page faults per process, machine-independent, and what one costs here.
+as_server_user pg_ctl -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+regress/faults.sh 25
+
 # The connection hook beside seccomp(2) itself, with uprobes (root, perf).
 if [ "$(id -u)" = 0 ] && command -v perf >/dev/null; then
-	as_server_user pg_ctl -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
 	regress/hook_timing.sh 200
 else
 	echo "connection hook: run regress/hook_timing.sh as root with perf installed"
