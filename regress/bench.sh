@@ -53,9 +53,6 @@ start_mode() {
 }
 tps() { grep -oP 'tps = \K[0-9.]+' | head -1; }
 
-# The setting that runs every query in a parallel worker (renamed in 16).
-major=$($PG_CONFIG --version | grep -oP '[0-9]+' | head -n1)
-if [ "$major" -ge 16 ]; then force_parallel=debug_parallel_query; else force_parallel=force_parallel_mode; fi
 
 start_mode disabled
 pg pgbench -i -q -s 10 postgres >/dev/null 2>&1
@@ -181,7 +178,7 @@ PG_TEST_EXTRA=soak server_make "$(server_tree soak)" prove_installcheck \
 # it, and with the seccomp_lint() rows other than io_method's own note).
 # At scale 10 the table fits in shared_buffers: this is the cost of the
 # filters beside each method, not of cold reads.
-if [ "$major" -ge 18 ]; then
+if [ "$pg_major" -ge 18 ]; then
 	start_io() {
 		as_server_user pg_ctl -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
 		{

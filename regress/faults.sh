@@ -5,7 +5,7 @@
 #
 #   connection: a client backend's minflt (field 10 of /proc/self/stat) read
 #               by its first query, pg_read_file('/proc/self/stat');
-#   parallel:   the same read by a parallel worker (force_parallel_mode), as
+#   parallel:   the same read by a parallel worker (force_parallel_mode or 16's debug_parallel_query), as
 #               it runs its leader's query;
 #   autovacuum: the same read by an autovacuum worker as ANALYZE evaluates an
 #               expression index (a PL/pgSQL function that logs it).
@@ -61,7 +61,7 @@ parallel_workers() {
 	local i out leader
 	for i in $(seq $((n + 3))); do
 		out=$(pg psql -X -At -d postgres -c "SELECT pg_backend_pid()" \
-			-c "SET force_parallel_mode = on" -c "$stat_query")
+			-c "SET $force_parallel = on" -c "$stat_query")
 		leader=$(echo "$out" | head -1)
 		# Only a read the worker made, not one its leader made for it.
 		echo "$out" | tail -n +2 | awk -v i="$i" -v l="$leader" 'i > 3 && NF > 10 && $1 != l {print $10}'

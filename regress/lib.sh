@@ -6,6 +6,10 @@ bindir=$($PG_CONFIG --bindir)
 pgxsdir=$(dirname "$($PG_CONFIG --pgxs)")/../..
 pg_regress="$pgxsdir/src/test/regress/pg_regress"
 export PATH="$bindir:$PATH"
+# The server's major version, and the setting that runs every query in a
+# parallel worker (renamed in 16).
+pg_major=$($PG_CONFIG --version | grep -oP '[0-9]+' | head -n1)
+if [ "$pg_major" -ge 16 ]; then force_parallel=debug_parallel_query; else force_parallel=force_parallel_mode; fi
 
 # PostgreSQL refuses to run as root: servers run as postgres then, from a
 # directory that user can enter.
