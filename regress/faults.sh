@@ -14,7 +14,7 @@
 # counted: the same work in every mode, but for what pgseccomp adds. Prints
 # medians and the added faults against disabled; then the floor, the
 # faults seccomp(2) itself takes to attach a 9- and an 88-instruction
-# filter in a fresh child (regress/tools/attach_faults.c); then what one
+# filter in a fresh child (regress/tools/attach.c -f); then what one
 # fault costs on this machine (regress/tools/faultcost.c), to read faults
 # as time.
 # Needs pgseccomp installed.
@@ -130,9 +130,9 @@ rm -f "$results"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pgseccomp-faults.XXXXXX")
 go run ./regress/tools/layouts "$work" 1 64 >/dev/null
-${CC:-cc} -O2 -Wall -o "$work/attach_faults" regress/tools/attach_faults.c
+${CC:-cc} -O2 -Wall -o "$work/attach" regress/tools/attach.c
 echo "faults inside seccomp(2) itself, median (least, most) of 51 attaches in fresh children:"
-(cd "$work" && ./attach_faults first-allow.bpf 51 linear-1.bpf tree-64.bpf) |
+(cd "$work" && ./attach -f first-allow.bpf 51 linear-1.bpf tree-64.bpf) |
 	awk '{printf "  %3d instructions: %d (%d, %d)\n", $2, $3, $4, $5}'
 ${CC:-cc} -O2 -Wall -o "$work/faultcost" regress/tools/faultcost.c
 echo "one minor fault on this machine (median of 9 rounds of 4096 pages):"
