@@ -26,15 +26,17 @@ pgseccomp_guc_variables(int *num)
  * The postmaster marks the worker it starts before it forks: in 15 it sets
  * the worker's rw_backend while rw_pid is still 0; in 18 it assigns the
  * worker a PMChild entry (rw set, pid still 0). Exactly one such worker, or
- * none.
+ * none; *unknown is set when there are more, a state this code does not
+ * know, in which the caller must fail closed.
  */
 struct RegisteredBgWorker *
-pgseccomp_forking_bgworker(void)
+pgseccomp_forking_bgworker(bool *unknown)
 {
 	RegisteredBgWorker *found = NULL;
 #if PGSECCOMP_PMCHILD
 	dlist_iter	iter;
 
+	*unknown = false;
 	dlist_foreach(iter, &ActiveChildList)
 	{
 		PMChild    *bn = dlist_container(PMChild, elem, iter.cur);
@@ -43,13 +45,17 @@ pgseccomp_forking_bgworker(void)
 			bn->rw->rw_pid == 0)
 		{
 			if (found)
-				return NULL;	/* not a state this code knows */
+			{
+				*unknown = true;
+				return NULL;
+			}
 			found = bn->rw;
 		}
 	}
 #else
 	PGSECCOMP_BGWORKER_ITER iter;
 
+	*unknown = false;
 	PGSECCOMP_BGWORKER_FOREACH(iter)
 	{
 		RegisteredBgWorker *rw = PGSECCOMP_BGWORKER(iter);
@@ -57,7 +63,10 @@ pgseccomp_forking_bgworker(void)
 		if (rw->rw_pid == 0 && rw->rw_backend != NULL)
 		{
 			if (found)
-				return NULL;	/* not a state this code knows */
+			{
+				*unknown = true;
+				return NULL;
+			}
 			found = rw;
 		}
 	}

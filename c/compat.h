@@ -93,7 +93,7 @@
  * postmaster's state is not one this code knows.
  */
 struct RegisteredBgWorker;
-extern struct RegisteredBgWorker *pgseccomp_forking_bgworker(void);
+extern struct RegisteredBgWorker *pgseccomp_forking_bgworker(bool *unknown);
 
 /* The server's settings, and how many. */
 struct config_generic;

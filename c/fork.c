@@ -128,6 +128,7 @@ at_fork_child(void)
 {
 	RegisteredBgWorker *rw;
 	const BackgroundWorker *w;
+	bool		unknown;
 
 	pgseccomp_process_forked = true;
 	pgseccomp_registry_forked();
@@ -135,7 +136,9 @@ at_fork_child(void)
 	if (IsUnderPostmaster || !pgseccomp_enabled || pgseccomp_forking_helper ||
 		static_workers == NULL)
 		return;
-	rw = pgseccomp_forking_bgworker();
+	rw = pgseccomp_forking_bgworker(&unknown);
+	if (unknown)
+		die_at_fork("the postmaster is starting more than one background worker at once, which pgseccomp cannot tell apart");
 	if (rw == NULL || is_static(rw))
 		return;
 	w = &rw->rw_worker;

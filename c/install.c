@@ -43,6 +43,14 @@ pgseccomp_install(const struct sock_filter *program, int ninsns, char **why)
 		.filter = (struct sock_filter *) program,
 	};
 
+	/* .len is 16 bits: a longer program must not install its first part. */
+	if (ninsns <= 0 || ninsns > BPF_MAXINSNS)
+	{
+		*why = psprintf("a filter of %d instructions cannot be installed (at most %d)",
+						ninsns, BPF_MAXINSNS);
+		errno = EINVAL;
+		return false;
+	}
 	/* FLAG_LOG: denials of every kind reach the kernel log, errno ones too. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) < 0)
 	{
