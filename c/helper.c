@@ -181,6 +181,24 @@ typedef struct Helper
  */
 static Helper warm = {0, -1, -1, -1};
 
+static pid_t reaped_in_wait = 0; /* the helper wait_fd killed and reaped */
+
+/* Kill a helper, unless it is reaped already (its pid may be reused). */
+static void
+kill_helper(pid_t pid)
+{
+	if (pid != reaped_in_wait)
+		kill(pid, SIGKILL);
+}
+
+/* Reap a helper, unless it is reaped already. */
+static void
+reap_helper(pid_t pid)
+{
+	if (pid != reaped_in_wait)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
+}
+
 /*
  * Wait until fd is ready for events, or the deadline passes. Waits in short
  * slices: in a PostgreSQL child, an interrupt (a cancel, SIGTERM) or the
@@ -205,6 +223,7 @@ wait_fd(int fd, short events, pid_t pid, double deadline)
 		{
 			kill(pid, SIGKILL);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
+			reaped_in_wait = pid;
 			if (!PostmasterIsAlive())
 				proc_exit(1);
 			CHECK_FOR_INTERRUPTS();
@@ -232,14 +251,14 @@ read_answer(int fd, pid_t pid, double deadline, StringInfo out, HelperMessage *w
 
 		if (rc == 0)
 		{
-			kill(pid, SIGKILL);
+			kill_helper(pid);
 			pgseccomp_set_message(why, "pgseccomp helper did not answer in time",
 						psprintf("No answer after %d ms; it was killed.", HELPER_TIMEOUT_MS), NULL);
 			return false;
 		}
 		if (rc < 0)
 		{
-			kill(pid, SIGKILL);
+			kill_helper(pid);
 			pgseccomp_set_message(why, "could not wait for the pgseccomp helper",
 						psprintf("poll() failed: %s.", strerror(errno)), NULL);
 			return false;
@@ -249,7 +268,7 @@ read_answer(int fd, pid_t pid, double deadline, StringInfo out, HelperMessage *w
 			continue;
 		if (n < 0)
 		{
-			kill(pid, SIGKILL);
+			kill_helper(pid);
 			pgseccomp_set_message(why, "could not read from the pgseccomp helper",
 						psprintf("read() failed: %s.", strerror(errno)), NULL);
 			return false;
@@ -412,7 +431,7 @@ send_request(const Helper *h, const StringInfo request, double deadline,
 		rc = wait_fd(h->to, POLLOUT, h->pid, deadline);
 		if (rc <= 0)
 		{
-			kill(h->pid, SIGKILL);
+			kill_helper(h->pid);
 			pgseccomp_set_message(why, rc == 0 ? "pgseccomp helper did not read its request in time" :
 						"could not wait for the pgseccomp helper",
 						rc == 0 ? psprintf("It read nothing for %d ms; it was killed.", HELPER_TIMEOUT_MS) :
@@ -465,6 +484,7 @@ exchange(Helper *h, const StringInfo request, HelperResponse *response,
 	int			status;
 
 	*died_unanswered = false;
+	reaped_in_wait = 0;
 	/* One deadline for the whole exchange, in milliseconds. */
 	INSTR_TIME_SET_CURRENT(now);
 	deadline = INSTR_TIME_GET_MILLISEC(now) + HELPER_TIMEOUT_MS;
@@ -476,14 +496,14 @@ exchange(Helper *h, const StringInfo request, HelperResponse *response,
 	{
 		close(h->from);
 		close(h->err);
-		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR);
+		reap_helper(h->pid);
 		return false;
 	}
 	close(h->from);
 	if (why->message != NULL)
 	{
 		close(h->err);
-		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR);
+		reap_helper(h->pid);
 		return false;
 	}
 
