@@ -174,15 +174,23 @@ PG_TEST_EXTRA=soak server_make "$(server_tree soak)" prove_installcheck \
 	PROVE_TESTS=regress/t/014_soak.pl PROVE_FLAGS=--timer
 
 # PostgreSQL 18: pgbench -S disabled against enabled, alternating, with each
-# io_method (io_uring only if the server accepts the enabled filters with
-# it, and with the seccomp_lint() rows other than io_method's own note).
+# io_method. pgseccomp refuses io_uring beside a level that denies what an
+# io_uring operation can do (dup3 here), so io_uring runs the enabled
+# filters without dup3, if the server accepts them; the seccomp_lint() rows
+# other than io_method's own note are counted.
 # At scale 10 the table fits in shared_buffers: this is the cost of the
 # filters beside each method, not of cold reads.
 if [ "$pg_major" -ge 18 ]; then
 	start_io() {
 		as_server_user pg_ctl -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
 		{
-			if [ "$1" = enabled ]; then echo "$enabled_conf"; else echo "$disabled_conf"; fi
+			if [ "$1" = enabled ] && [ "$2" = io_uring ]; then
+				echo "${enabled_conf//dup3,/}"
+			elif [ "$1" = enabled ]; then
+				echo "$enabled_conf"
+			else
+				echo "$disabled_conf"
+			fi
 			echo "io_method = $2"
 		} >"$dir/data/mode.conf"
 		as_server_user pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null 2>&1
@@ -192,7 +200,7 @@ if [ "$pg_major" -ge 18 ]; then
 	if start_io enabled io_uring; then
 		methods="$methods io_uring"
 		pg psql -X -q -d postgres -c "CREATE EXTENSION IF NOT EXISTS pgseccomp" >/dev/null
-		echo "io_uring: the enabled filters start; seccomp_lint() rows other than io_method: $(pg psql -X -At -d postgres -c "SELECT count(*) FROM seccomp_lint() WHERE setting IS DISTINCT FROM 'io_method'")"
+		echo "io_uring: the enabled filters without dup3 start; seccomp_lint() rows other than io_method: $(pg psql -X -At -d postgres -c "SELECT count(*) FROM seccomp_lint() WHERE setting IS DISTINCT FROM 'io_method'")"
 	else
 		echo "io_uring: the server refuses the enabled filters: $(grep -a FATAL "$dir/log" | tail -n1)"
 	fi
