@@ -183,6 +183,13 @@ static Helper warm = {0, -1, -1, -1};
 
 static pid_t reaped_in_wait = 0; /* the helper wait_fd killed and reaped */
 
+/*
+ * Set when a cancel, a termination or the postmaster's death ended a wait:
+ * pgseccomp_run_helper acts on it once the pipes are closed and SIGPIPE is
+ * restored, so that the ERROR it raises leaks nothing.
+ */
+static bool interrupted = false;
+
 /* Kill a helper, unless it is reaped already (its pid may be reused). */
 static void
 kill_helper(pid_t pid)
@@ -201,9 +208,10 @@ reap_helper(pid_t pid)
 
 /*
  * Wait until fd is ready for events, or the deadline passes. Waits in short
- * slices: in a PostgreSQL child, an interrupt (a cancel, SIGTERM) or the
- * death of the postmaster ends the wait, after the helper is killed and
- * reaped. Returns 1 ready, 0 timeout, -1 error (errno set).
+ * slices: in a PostgreSQL child, a cancel, a termination or the death of
+ * the postmaster ends the wait, after the helper is killed and reaped
+ * (other interrupts, such as a barrier, wait for CHECK_FOR_INTERRUPTS
+ * later). Returns 1 ready, 0 timeout, -1 error (errno set).
  */
 static int
 wait_fd(int fd, short events, pid_t pid, double deadline)
@@ -219,14 +227,13 @@ wait_fd(int fd, short events, pid_t pid, double deadline)
 		left = (long) (deadline - INSTR_TIME_GET_MILLISEC(now));
 		if (left <= 0)
 			return 0;
-		if (IsUnderPostmaster && (InterruptPending || !PostmasterIsAlive()))
+		if (IsUnderPostmaster &&
+			(QueryCancelPending || ProcDiePending || !PostmasterIsAlive()))
 		{
 			kill(pid, SIGKILL);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR);
 			reaped_in_wait = pid;
-			if (!PostmasterIsAlive())
-				proc_exit(1);
-			CHECK_FOR_INTERRUPTS();
+			interrupted = true;
 			errno = EINTR;
 			return -1;
 		}
@@ -554,12 +561,22 @@ pgseccomp_run_helper(const StringInfo request, HelperResponse *response,
 
 	reap_exited();
 	warm.pid = 0;
+	interrupted = false;
 	for (;;)
 	{
 		if (h.pid <= 0 && !start_helper(&h, why))
 			return false;
 		if (exchange(&h, request, response, why, &died_unanswered))
 			return true;
+		if (interrupted)
+		{
+			/* The helper is reaped and our ends of its pipes are closed. */
+			interrupted = false;
+			if (!PostmasterIsAlive())
+				proc_exit(1);
+			CHECK_FOR_INTERRUPTS();
+			return false;
+		}
 		if (!was_warm || !died_unanswered)
 			return false;
 		ereport(LOG,
