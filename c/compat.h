@@ -16,6 +16,8 @@
  *											rw_backend (18)
  *	PGSECCOMP_GUC_VARIABLES_NUM		0	1	get_guc_variables(&num) (16)
  *	PGSECCOMP_AIO					0	1	asynchronous I/O, io_method (18)
+ *	PGSECCOMP_SLOTSYNC				0	1	the slot sync worker, a process that
+ *											connects to a database (17)
  *
  * The version in parentheses is where the change came upstream; only the
  * columns above were compiled and tested here.
@@ -33,12 +35,14 @@
 #define PGSECCOMP_PMCHILD				0
 #define PGSECCOMP_GUC_VARIABLES_NUM		0
 #define PGSECCOMP_AIO					0
+#define PGSECCOMP_SLOTSYNC				0
 #elif PG_VERSION_NUM >= 180000 && PG_VERSION_NUM < 190000
 #define PGSECCOMP_PROC_NUMBER			1
 #define PGSECCOMP_BGWORKER_DLIST		1
 #define PGSECCOMP_PMCHILD				1
 #define PGSECCOMP_GUC_VARIABLES_NUM		1
 #define PGSECCOMP_AIO					1
+#define PGSECCOMP_SLOTSYNC				1
 #else
 #error "pgseccomp is built and tested on PostgreSQL 15 and 18 only: add a column to c/compat.h for this major"
 #endif

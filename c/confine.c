@@ -57,24 +57,6 @@ pgseccomp_process_type(void)
 	return pgseccomp_type_key(GetBackendTypeDesc(MyBackendType));
 }
 
-/* A backend type's description as a type key. */
-const char *
-pgseccomp_type_key(const char *desc)
-{
-	char	   *key;
-	char	   *c;
-
-	key = pstrdup(desc);
-	for (c = key; *c; c++)
-	{
-		if (*c >= 'A' && *c <= 'Z')
-			*c += 'a' - 'A';
-		else if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
-			*c = '_';
-	}
-	return key;
-}
-
 /* Is this pgseccomp's own compile worker, which must keep the global filter alone? */
 static bool
 is_compile_worker(void)

@@ -20,7 +20,6 @@ extern void pgseccomp_client_authentication(Port *port, int status);
 extern void pgseccomp_xact_callback(XactEvent event, void *arg);
 extern bool pgseccomp_needs_fmgr(Oid fn_oid);
 extern const char *pgseccomp_process_type(void);
-extern const char *pgseccomp_type_key(const char *desc);
 extern bool pgseccomp_confined_at_fork(const StoredTarget *t);
 extern void pgseccomp_stack_reserve(int call_len, int ninsns);
 extern void pgseccomp_stack_add_client(const CompiledFilter *f, const StringInfo call,

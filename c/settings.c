@@ -330,32 +330,29 @@ check_roles(char **newval, void **extra, GucSource source)
  * point where pgseccomp installs filters before they run anything of a
  * role's (see confine.c). Background workers are named by their type,
  * lower case, with every other character than a letter or digit as "_".
+ * The others are PostgreSQL's own types (its BackendType list, whatever
+ * the major) that pgseccomp_type_reaches_hooks says pass no such point.
  */
-static const char *const unconfinable_types[][2] = {
-	{"client_backend", "Client backends take the session filter or their role's."},
-	{"parallel_worker", "Parallel workers carry exactly the filters of their leader."},
-	{"checkpointer", NULL},
-	{"background_writer", NULL},
-	{"walwriter", NULL},
-	{"startup", NULL},
-	{"walreceiver", NULL},
-	{"archiver", NULL},
-	{"logger", NULL},
-};
-
 static const char *
 type_problem(const char *type)
 {
 	const char *c;
-	int			i;
+	int			b;
 
 	for (c = type; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
 			return psprintf("Backend type \"%s\" is not a type key: use lower case letters, digits and \"_\", as in \"autovacuum_worker\".", type);
-	for (i = 0; i < lengthof(unconfinable_types); i++)
-		if (strcmp(type, unconfinable_types[i][0]) == 0)
-			return unconfinable_types[i][1] ? pstrdup(unconfinable_types[i][1]) :
-				psprintf("The %s runs no role's code and passes no point where pgseccomp could install a filter of its own; the global filter confines it.", type);
+	if (strcmp(type, "parallel_worker") == 0)
+		return "Parallel workers carry exactly the filters of their leader.";
+	for (b = B_INVALID + 1; b <= B_LOGGER; b++)
+	{
+		if (strcmp(type, pgseccomp_type_key(GetBackendTypeDesc((BackendType) b))) != 0)
+			continue;
+		if (b == B_BACKEND)
+			return "Client backends take the session filter or their role's.";
+		if (!pgseccomp_type_reaches_hooks((BackendType) b))
+			return psprintf("The %s runs no role's code and passes no point where pgseccomp could install a filter of its own; the global filter confines it.", type);
+	}
 	return NULL;
 }
 

@@ -68,3 +68,47 @@ pgseccomp_learning_setting(int level, const char *owner)
 		return NULL;
 	return pgseccomp_owner_setting(level, owner, "default");
 }
+
+/* A backend type's description as a type key. */
+const char *
+pgseccomp_type_key(const char *desc)
+{
+	char	   *key;
+	char	   *c;
+
+	key = pstrdup(desc);
+	for (c = key; *c; c++)
+	{
+		if (*c >= 'A' && *c <= 'Z')
+			*c += 'a' - 'A';
+		else if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+			*c = '_';
+	}
+	return key;
+}
+
+/*
+ * Does a process of this type pass a point where pgseccomp installs a
+ * filter of its own (confine.c: authentication, or the end of the start-up
+ * transaction of a process connected to a database)? The others (the
+ * checkpointer, the WAL writer, the startup process, io workers, ...) run
+ * no role's code, and the global filter confines them.
+ */
+bool
+pgseccomp_type_reaches_hooks(BackendType type)
+{
+	switch (type)
+	{
+		case B_BACKEND:
+		case B_AUTOVAC_LAUNCHER:
+		case B_AUTOVAC_WORKER:
+		case B_BG_WORKER:
+		case B_WAL_SENDER:
+#if PGSECCOMP_SLOTSYNC
+		case B_SLOTSYNC_WORKER:
+#endif
+			return true;
+		default:
+			return false;
+	}
+}

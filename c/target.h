@@ -8,6 +8,7 @@
 #define PGSECCOMP_TARGET_H
 
 #include "compat.h"
+#include "miscadmin.h"
 
 /* What a filter is built for: the session, a listed role or a backend type. */
 typedef enum TargetKind
@@ -29,5 +30,7 @@ extern void pgseccomp_owner_key(TargetKind kind, const char *name, char *key);
 extern const char *pgseccomp_level_name(int level);
 extern char *pgseccomp_owner_setting(int level, const char *owner, const char *field);
 extern const char *pgseccomp_learning_setting(int level, const char *owner);
+extern const char *pgseccomp_type_key(const char *desc);
+extern bool pgseccomp_type_reaches_hooks(BackendType type);
 
 #endif							/* PGSECCOMP_TARGET_H */

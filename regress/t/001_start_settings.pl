@@ -108,6 +108,22 @@ my @bad = (
 		"pgseccomp.backend_types = 'autovacuum_worker, checkpointer'",
 		qr/FATAL:  invalid value for parameter "pgseccomp.backend_types": "autovacuum_worker, checkpointer"\n.*DETAIL:  The checkpointer runs no role's code and passes no point where pgseccomp could install a filter of its own; the global filter confines it\./
 	],
+	# Derived from the server's own list of process types: 18's io workers
+	# and WAL summarizer too, which 15 does not have.
+	(
+		map {
+			[
+				"a backend type that no hook reaches: $_",
+				"pgseccomp.backend_types = '$_'",
+				qr/FATAL:  invalid value for parameter "pgseccomp.backend_types": "$_"\n.*DETAIL:  The $_ runs no role's code and passes no point/
+			]
+		} ('background_writer', 'archiver',
+			$PG_MAJOR >= 18 ? ('io_worker', 'walsummarizer') : ())),
+	[
+		'a client backend is not a backend-type override',
+		"pgseccomp.backend_types = 'client_backend'",
+		qr/FATAL:  invalid value for parameter "pgseccomp.backend_types".*\n.*DETAIL:  Client backends take the session filter or their role's\./
+	],
 	[
 		'a backend type that is not a key',
 		"pgseccomp.backend_types = '\"autovacuum worker\"'",
