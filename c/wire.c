@@ -148,23 +148,45 @@ split_message(const char *payload, uint32 len, HelperMessage *msg)
 	pgseccomp_set_message(msg, part[0], part[1], part[2]);
 }
 
+/*
+ * Does the open section say what became of its filter as often as it must?
+ * A target's says it exactly once (a program, none, or an error): one that
+ * said nothing would otherwise read as "no program needed". The global
+ * section says it at most once (only the answer at start has a program).
+ */
+static bool
+section_complete(const HelperResponse *resp, const CompiledFilter *cur, int outcomes)
+{
+	if (cur == NULL)
+		return true;
+	return cur == &resp->global ? outcomes <= 1 : outcomes == 1;
+}
+
 /* Apply one record; false if it is out of place. */
 static bool
 apply(const RecordRule *rule, char *payload, uint32 len, HelperResponse *resp,
-	  CompiledFilter **cur, int *cap)
+	  CompiledFilter **cur, int *cap, int *outcomes)
 {
 	HelperMessage msg;
 
 	if (rule->kind >= FILTER_PROGRAM && rule->kind <= FILTER_ERROR && *cur == NULL)
 		return false;
+	if (rule->kind == FILTER_PROGRAM || rule->kind == FILTER_NO_PROGRAM ||
+		rule->kind == FILTER_ERROR)
+		(*outcomes)++;
 	switch (rule->kind)
 	{
 		case OPENS_GLOBAL:
+			if (*cur != NULL)
+				return false;	/* the global section comes first, once */
 			*cur = &resp->global;
 			(*cur)->ok = true;
 			break;
 		case OPENS_TARGET:
+			if (!section_complete(resp, *cur, *outcomes))
+				return false;
 			*cur = open_target(resp, cap);
+			*outcomes = 0;
 			break;
 		case FILTER_PROGRAM:
 			if (len % sizeof(struct sock_filter) != 0)
@@ -210,6 +232,7 @@ pgseccomp_wire_decode(const char *data, int len, HelperResponse *resp, HelperMes
 {
 	int			pos = 0;
 	int			cap = 0;
+	int			outcomes = 0;
 	CompiledFilter *cur = NULL;
 
 	memset(resp, 0, sizeof(*resp));
@@ -229,10 +252,11 @@ pgseccomp_wire_decode(const char *data, int len, HelperResponse *resp, HelperMes
 		memcpy(payload, data + pos, plen);
 		payload[plen] = '\0';
 		pos += plen;
-		if (!apply(rule, payload, plen, resp, &cur, &cap))
+		if (!apply(rule, payload, plen, resp, &cur, &cap, &outcomes))
 			goto malformed;
 	}
-	if (!resp->global.ok && resp->global.error.message == NULL)
+	if (!section_complete(resp, cur, outcomes) ||
+		(!resp->global.ok && resp->global.error.message == NULL))
 		goto malformed;
 	return true;
 

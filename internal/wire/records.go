@@ -79,7 +79,29 @@ func DecodeResponse(b []byte) (*Response, error) {
 	if cur == nil {
 		return nil, fmt.Errorf("response has no global section")
 	}
+	if n := r.Global.outcomes(); n > 1 {
+		return nil, fmt.Errorf("the global section says %d times what became of its filter", n)
+	}
+	for i, sec := range r.Targets {
+		if n := sec.outcomes(); n != 1 {
+			return nil, fmt.Errorf("target %d says %d times what became of its filter, not once", i+1, n)
+		}
+	}
 	return r, nil
+}
+
+// outcomes counts the records that say what became of a section's filter:
+// a program, none needed, or an error. A target's section has exactly one
+// (one with none would read as "no program needed"); the global section
+// has one only in the answer at start.
+func (s Section) outcomes() int {
+	n := 0
+	for _, rec := range s {
+		if rec.Tag == TagBPF || rec.Tag == TagNone || rec.Tag == TagError {
+			n++
+		}
+	}
+	return n
 }
 
 // Encode is the inverse of DecodeResponse.
