@@ -12,6 +12,11 @@
  *		  before a parallel worker restores its leader's libraries and
  *		  settings.
  *
+ *		Dynamic background workers are confined earlier still, as they are
+ *		forked (fork.c), since their code runs before either point; at the
+ *		end of their start-up transaction they only record it, and stack
+ *		the filter of a listed role they connected as.
+ *
  *		What is installed comes from the filters the postmaster compiled
  *		(store.c), which this process inherited; nothing another process can
  *		write chooses it, but for a parallel worker's leader (parallel.c).
