@@ -12,6 +12,11 @@
  *		  before a parallel worker restores its leader's libraries and
  *		  settings.
  *
+ *		Dynamic background workers are confined earlier still, as they are
+ *		forked (fork.c), since their code runs before either point; at the
+ *		end of their start-up transaction they only record it, and stack
+ *		the filter of a listed role they connected as.
+ *
  *		What is installed comes from the filters the postmaster compiled
  *		(store.c), which this process inherited; nothing another process can
  *		write chooses it, but for a parallel worker's leader (parallel.c).
@@ -57,14 +62,12 @@ pgseccomp_process_type(void)
 	return pgseccomp_type_key(GetBackendTypeDesc(MyBackendType));
 }
 
-/* Is this pgseccomp's own compile worker, which must keep the global filter alone? */
-static bool
-is_compile_worker(void)
-{
-	return MyBackendType == B_BG_WORKER && MyBgworkerEntry &&
-		strcmp(MyBgworkerEntry->bgw_library_name, "pgseccomp") == 0 &&
-		strcmp(MyBgworkerEntry->bgw_function_name, "pgseccomp_worker_main") == 0;
-}
+/*
+ * Set at fork (fork.c) in pgseccomp's own compile worker, the one
+ * registered at start, which keeps the global filter alone; never in a
+ * dynamic worker that names the same entry point.
+ */
+bool		pgseccomp_compile_worker = false;
 
 /*
  * Compile a target here, when the postmaster's copy is not from the
@@ -248,6 +251,53 @@ pgseccomp_client_authentication(Port *port, int status)
 }
 
 /*
+ * A dynamic background worker took the session filter at fork (fork.c),
+ * before anyone knew as which role it would connect. Connected as a role
+ * with filters of its own, it stacks that role's program on top, as
+ * set_client_filter stacks a client program: the role's denials apply,
+ * and since stacking only adds denials, the session's stay. Its parallel
+ * workers take it from here as they take a leader's client programs.
+ * seccomp_filter() shows the role's rows.
+ */
+static void
+stack_role_filter(void)
+{
+	char	   *role = GetUserNameFromId(GetAuthenticatedUserId(), true);
+	const StoredTarget *t = role ? pgseccomp_store_find(TARGET_ROLE, role) : NULL;
+	const char *type = pgseccomp_process_type();
+	CompiledFilter f;
+	StringInfoData none;
+	dsm_segment *seg;
+	char	   *err;
+
+	if (t == NULL)
+		return;
+	if (!t->ok)
+		refuse(t, psprintf("role \"%s\" in %s", role, type));
+	if (t->program <= 0)
+		return;					/* the global filter does what the role asks */
+	memset(&f, 0, sizeof(f));
+	f.ok = f.has_program = true;
+	f.program = (struct sock_filter *) pgseccomp_store_program(t->program, &f.ninsns);
+	f.rows = t->rows;
+	f.oci = t->oci;
+	f.systemd = t->systemd;
+	if (f.program == NULL)
+		ereport(FATAL,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("pgseccomp has no filter for role \"%s\" in %s", role, type)));
+	initStringInfo(&none);
+	seg = pgseccomp_client_segment(pgseccomp_stack, &f);
+	pgseccomp_stack_reserve(none.len, f.ninsns);
+	if (!pgseccomp_install(f.program, f.ninsns, &err))
+		ereport(FATAL,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not install the pgseccomp filter for role \"%s\" in %s", role, type),
+				 errdetail_internal("%s", err)));
+	pgseccomp_stack_add_client(&f, &none, seg);
+}
+
+/*
  * The first transaction callback of a process: the end of its start-up
  * transaction. Processes that reach it confined (client backends) or that
  * never should be (the compile worker) return at once, as do all later
@@ -272,7 +322,7 @@ pgseccomp_xact_callback(XactEvent event, void *arg)
 	if (event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PARALLEL_PRE_COMMIT &&
 		event != XACT_EVENT_PRE_PREPARE)
 		return;
-	if (is_compile_worker())
+	if (pgseccomp_compile_worker)
 	{
 		confined_pid = MyProcPid;
 		return;
@@ -295,6 +345,8 @@ pgseccomp_xact_callback(XactEvent event, void *arg)
 		if (fork_target->program > 0)
 			(void) pgseccomp_store_program(fork_target->program, &ninsns);
 		remember(fork_target, fork_target->program, ninsns);
+		if (fork_target->kind == TARGET_SESSION && MyBackendType == B_BG_WORKER)
+			stack_role_filter();
 		return;
 	}
 	type = pgseccomp_process_type();
@@ -319,7 +371,7 @@ bool
 pgseccomp_needs_fmgr(Oid fn_oid)
 {
 	if (confined_pid == MyProcPid || !pgseccomp_enabled || !IsUnderPostmaster ||
-		is_compile_worker())
+		pgseccomp_compile_worker)
 		return false;
 	if (MyBackendType == B_BACKEND || MyBackendType == B_WAL_SENDER ||
 		MyBackendType == B_AUTOVAC_WORKER || MyBackendType == B_BG_WORKER)

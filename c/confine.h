@@ -16,6 +16,9 @@
 /* NULL until this process is confined, and in processes that never are. */
 extern ProcessStack *pgseccomp_stack;
 
+/* In pgseccomp's own compile worker, which keeps the global filter alone. */
+extern bool pgseccomp_compile_worker;
+
 extern void pgseccomp_client_authentication(Port *port, int status);
 extern void pgseccomp_xact_callback(XactEvent event, void *arg);
 extern bool pgseccomp_needs_fmgr(Oid fn_oid);

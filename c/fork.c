@@ -1,30 +1,42 @@
 /*
  * fork.c
- *		Dynamic background workers are confined as they are forked.
+ *		Background workers are confined as they are forked.
  *
  * A dynamic background worker is described in shared memory, which any
  * compromised backend can write, and PostgreSQL loads the library it names
- * and runs its code before any hook of ours: a backend that places a
- * library on disk could run it under the global filter alone. The same
- * holds for a parallel worker, which loads the library its leader names
- * for its entry point before the end of its start-up transaction.
+ * and runs the entry point it names before any hook of ours. Whatever the
+ * library (one loaded at start, pgseccomp's own included, resolves libc's
+ * symbols too: "system" is an entry point), that code is chosen at run
+ * time. The same holds for a parallel worker, which loads the library its
+ * leader names for its entry point before the end of its start-up
+ * transaction.
  *
  * So every child of the postmaster passes through a pthread_atfork handler
- * registered in the postmaster. In a child about to become a dynamic
- * background worker (not one registered at start, whose description came
- * from the postmaster's own libraries), it installs at once:
+ * registered in the postmaster. In a child about to become a background
+ * worker, it installs at once:
  *
  *		- for a parallel worker, the first program its leader announced when
  *		  it was confined (registry.c), taken from the postmaster's copy; its
  *		  client programs follow at the end of its start-up transaction
  *		  (parallel.c);
- *		- for a worker whose library is not loaded in the postmaster (so its
- *		  code is new), its backend type's filter if listed, or else the
- *		  session filter.
+ *		- for every other dynamic worker, whatever its library and entry
+ *		  point and whether it connects to a database or not, its backend
+ *		  type's filter if listed, or else the session filter; one that
+ *		  connects as a listed role stacks that role's filter at the end of
+ *		  its start-up transaction (confine.c);
+ *		- for a worker registered at start that connects to no database, its
+ *		  backend type's filter if listed (it runs code the DBA chose, and
+ *		  would otherwise keep the global filter; one that connects is
+ *		  confined at the end of its start-up transaction).
  *
- * Workers of libraries loaded at start, and PostgreSQL's own, run code the
- * DBA installed and are confined at the end of their start-up transaction.
- * A child that cannot be confined here exits at once.
+ * Workers registered at start are told apart from dynamic ones by the
+ * address of their entry in the postmaster's list and by a copy of their
+ * whole description, taken at start into memory only the postmaster
+ * writes: the postmaster frees the entry of a static worker that has
+ * exited and does not restart (and of every one at a crash-restart), and a
+ * dynamic worker's entry may then take its place. pgseccomp's own compile worker, found the same
+ * way, keeps the global filter alone: it is the mechanism. A child that
+ * cannot be confined here exits at once.
  */
 #include "fork.h"
 
@@ -33,13 +45,12 @@
 
 #include "miscadmin.h"
 #include "postmaster/bgworker_internals.h"
-#include "utils/memutils.h"
-#include "utils/varlena.h"
 
 #include "compat.h"
 #include "confine.h"
 #include "helper.h"
 #include "install.h"
+#include "keep.h"
 #include "parallel.h"
 #include "procfs.h"
 #include "registry.h"
@@ -47,62 +58,71 @@
 #include "settings.h"
 #include "store.h"
 
-/* The background workers registered at start, and the preloaded libraries. */
-static RegisteredBgWorker **static_workers = NULL;
-static int	nstatic_workers = 0;
-static List *preloaded = NIL;
+/*
+ * The background workers registered at start: where the postmaster keeps
+ * each, and a copy of its description without bgw_notify_pid.
+ */
+typedef struct StaticWorker
+{
+	const RegisteredBgWorker *rw;
+	BackgroundWorker worker;
+} StaticWorker;
 
-/* In the postmaster, once every library in shared_preload_libraries ran. */
+static StaticWorker *static_workers = NULL;
+static int	nstatic_workers = 0;
+
+static void
+describe(BackgroundWorker *copy, const BackgroundWorker *w)
+{
+	memcpy(copy, w, sizeof(BackgroundWorker));
+	copy->bgw_notify_pid = 0;
+}
+
+/*
+ * In the postmaster, once every library in shared_preload_libraries ran
+ * (and only then: it runs again at a crash-restart).
+ */
 void
 pgseccomp_fork_remember_static_workers(void)
 {
-	MemoryContext old;
 	PGSECCOMP_BGWORKER_ITER iter;
-	char	   *raw;
 	int			n = 0;
 
 	if (static_workers != NULL || IsUnderPostmaster)
 		return;
-	old = MemoryContextSwitchTo(TopMemoryContext);
 	PGSECCOMP_BGWORKER_FOREACH(iter)
 		n++;
-	static_workers = palloc0(sizeof(RegisteredBgWorker *) * Max(n, 1));
+	static_workers = pgseccomp_keep_alloc(pgseccomp_kept(), sizeof(StaticWorker) * Max(n, 1));
 	PGSECCOMP_BGWORKER_FOREACH(iter)
-		static_workers[nstatic_workers++] = PGSECCOMP_BGWORKER(iter);
-	raw = pstrdup(shared_preload_libraries_string ? shared_preload_libraries_string : "");
-	if (!SplitDirectoriesString(raw, ',', &preloaded))
-		preloaded = NIL;
-	MemoryContextSwitchTo(old);
+	{
+		StaticWorker *sw = &static_workers[nstatic_workers++];
+
+		sw->rw = PGSECCOMP_BGWORKER(iter);
+		describe(&sw->worker, &sw->rw->rw_worker);
+	}
 }
 
-static bool
-is_static(const RegisteredBgWorker *rw)
+/* The worker registered at start that rw is, or NULL: same place, same description. */
+static const StaticWorker *
+find_static(const RegisteredBgWorker *rw)
 {
+	BackgroundWorker now;
 	int			i;
 
+	describe(&now, &rw->rw_worker);
 	for (i = 0; i < nstatic_workers; i++)
-		if (static_workers[i] == rw)
-			return true;
-	return false;
+		if (static_workers[i].rw == rw &&
+			memcmp(&static_workers[i].worker, &now, sizeof(BackgroundWorker)) == 0)
+			return &static_workers[i];
+	return NULL;
 }
 
-/* Is the library a worker names already loaded in the postmaster? */
+/* Is it pgseccomp's own compile worker (worker.c)? */
 static bool
-library_is_loaded(const char *library)
+is_compile_worker(const StaticWorker *sw)
 {
-	ListCell   *lc;
-
-	if (strcmp(library, "postgres") == 0)
-		return true;
-	foreach(lc, preloaded)
-	{
-		const char *entry = lfirst(lc);
-
-		if (strcmp(library, entry) == 0 ||
-			(strncmp(library, "$libdir/", 8) == 0 && strcmp(library + 8, entry) == 0))
-			return true;
-	}
-	return false;
+	return strcmp(sw->worker.bgw_library_name, "pgseccomp") == 0 &&
+		strcmp(sw->worker.bgw_function_name, "pgseccomp_worker_main") == 0;
 }
 
 static void
@@ -123,11 +143,29 @@ install_at_fork(int program)
 		die_at_fork("its filter could not be installed");
 }
 
+/* Its backend type's filter, or else (when the type is not listed) the session's. */
+static void
+confine_worker(const BackgroundWorker *w, bool session_too)
+{
+	const StoredTarget *t = pgseccomp_store_find(TARGET_TYPE, pgseccomp_type_key(w->bgw_type));
+
+	if (t == NULL && !session_too)
+		return;
+	if (t == NULL)
+		t = pgseccomp_store_find(TARGET_SESSION, NULL);
+	if (t == NULL || !t->ok)
+		die_at_fork("its filter could not be had");
+	install_at_fork(t->program);
+	if (!pgseccomp_confined_at_fork(t))
+		die_at_fork("it could not announce its filter");
+}
+
 static void
 at_fork_child(void)
 {
 	RegisteredBgWorker *rw;
 	const BackgroundWorker *w;
+	const StaticWorker *sw;
 	bool		unknown;
 
 	pgseccomp_process_forked = true;
@@ -139,9 +177,19 @@ at_fork_child(void)
 	rw = pgseccomp_forking_bgworker(&unknown);
 	if (unknown)
 		die_at_fork("the postmaster is starting more than one background worker at once, which pgseccomp cannot tell apart");
-	if (rw == NULL || is_static(rw))
+	if (rw == NULL)
 		return;
 	w = &rw->rw_worker;
+
+	if ((sw = find_static(rw)) != NULL)
+	{
+		/* The DBA chose its code at start. */
+		if (is_compile_worker(sw))
+			pgseccomp_compile_worker = true;
+		else if (!(w->bgw_flags & BGWORKER_BACKEND_DATABASE_CONNECTION))
+			confine_worker(w, false);
+		return;
+	}
 
 	if (strcmp(w->bgw_library_name, "postgres") == 0 &&
 		strcmp(w->bgw_function_name, "ParallelWorkerMain") == 0)
@@ -161,18 +209,7 @@ at_fork_child(void)
 		pgseccomp_leader_base_installed(program);
 		return;
 	}
-	if (!library_is_loaded(w->bgw_library_name))
-	{
-		const StoredTarget *t = pgseccomp_store_find(TARGET_TYPE, pgseccomp_type_key(w->bgw_type));
-
-		if (t == NULL)
-			t = pgseccomp_store_find(TARGET_SESSION, NULL);
-		if (t == NULL || !t->ok)
-			die_at_fork("its filter could not be had");
-		install_at_fork(t->program);
-		if (!pgseccomp_confined_at_fork(t))
-			die_at_fork("it could not announce its filter");
-	}
+	confine_worker(w, true);
 }
 
 void

@@ -24,7 +24,13 @@
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
-#define REMOTE_TIMEOUT_MS	60000
+/*
+ * How long set_client_filter waits for the compile worker: a compile takes
+ * milliseconds, so a worker that has not answered within this is stopped or
+ * stuck, and the caller gets an ERROR (statement_timeout and cancel end the
+ * wait sooner).
+ */
+#define REMOTE_TIMEOUT_MS	5000
 
 /* A compiled filter in shared memory. */
 typedef struct StoredFilter
@@ -249,6 +255,7 @@ queue_and_wait(const StringInfo request, RequestSlot *volatile *held)
 	{
 		RequestSlot *slot = *held;
 		Latch	   *worker;
+		TimestampTz now;
 		int			i;
 
 		LWLockAcquire(shared->lock, LW_EXCLUSIVE);
@@ -277,9 +284,18 @@ queue_and_wait(const StringInfo request, RequestSlot *volatile *held)
 		/* Wake the worker each round: it may have (re)started meanwhile. */
 		if (worker && slot)
 			SetLatch(worker);
-		if (GetCurrentTimestamp() >= deadline)
+		CHECK_FOR_INTERRUPTS();
+		now = GetCurrentTimestamp();
+		if (now >= deadline)
 			return NULL;
-		(void) ConditionVariableTimedSleep(&shared->cv, 1000, PG_WAIT_EXTENSION);
+
+		/*
+		 * Sleeps on the latch: a cancel or statement_timeout sets it and is
+		 * served above; the postmaster's death ends this process.
+		 */
+		(void) ConditionVariableTimedSleep(&shared->cv,
+										   Min(1000, (deadline - now) / 1000 + 1),
+										   PG_WAIT_EXTENSION);
 	}
 }
 

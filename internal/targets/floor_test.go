@@ -21,8 +21,8 @@ func TestClientFloorResolves(t *testing.T) {
 }
 
 // TestClientFloorBPF: a client 'error' default on a session that allows
-// everything still lets the backend report an error and exit, and write
-// and sync WAL and data files.
+// everything still lets the backend report an error and exit, write and
+// sync WAL and data files, and wait for its client.
 func TestClientFloorBPF(t *testing.T) {
 	arch := nativeArch(t)
 	global := settings.DefaultGlobal()
@@ -47,6 +47,9 @@ func TestClientFloorBPF(t *testing.T) {
 		"getpid": settings.Allow, "recvfrom": settings.Allow, "sendto": settings.Allow,
 		// WAL and data files, written and synced in critical sections.
 		"fdatasync": settings.Allow, "openat": settings.Allow, "close": settings.Allow,
+		// Waiting for the client's next message, or for its socket to drain.
+		"epoll_wait": settings.Allow, "epoll_pwait": settings.Allow, "epoll_ctl": settings.Allow,
+		"poll": settings.Allow,
 		// Not on the floor.
 		"getdents64": settings.Error, "socket": settings.Error, "execve": settings.Error,
 		"kill": settings.Error, "tgkill": settings.Error, "ptrace": settings.Error,

@@ -99,6 +99,26 @@ is($s->query_safe(sprintf($rows, "'readlink','getdents64'")),
 	'readlink client->error, getdents64 client->error', 'and seccomp_filter() shows what decides');
 $s->quit;
 
+# A client filter that denies everything it may: the session still waits
+# for its client and talks to it (the floor), and what is denied is a
+# clean ERROR, never a lost connection.
+$s = $node->background_psql('postgres', on_error_stop => 0);
+is($s->query_safe("SELECT set_client_filter('error', '', '', '', '')"), 'OK',
+	'set_client_filter with default error and empty lists');
+foreach my $i (1 .. 3)
+{
+	# Long enough for the backend to wait for the next query.
+	select(undef, undef, undef, 0.3);
+	my ($out, $err) = query_err($s, "SELECT $i");
+	is("$out$err", $i, "after it, statement $i runs");
+}
+my (undef, $denied) = query_err($s, $READLINK);
+like($denied, qr/ERROR:  could not read symbolic link .*: Permission denied/, 'a denied syscall is a clean ERROR');
+select(undef, undef, undef, 0.3);
+is(join('', query_err($s, "SELECT repeat('x', 1000000) = repeat('x', 1000000)")), 't',
+	'and the session goes on');
+$s->quit;
+
 # A syscall named explicitly beats the inherited session allow list.
 $s = $node->background_psql('postgres', on_error_stop => 0);
 is($s->query_safe("SELECT set_client_filter('error', NULL, NULL, 'kill', NULL)"), 'OK',
@@ -143,11 +163,19 @@ foreach my $i (1 .. 6)
 	like($s->{stderr}, qr/canceling statement due to statement timeout/, "call $i waits and is canceled");
 	$s->{stderr} = '';
 }
-ok(kill('CONT', $compiler), 'the compiler worker goes on');
+# Without a timeout, the wait is bounded all the same: a clear ERROR.
 $s->query_safe("RESET statement_timeout");
+my $asked = time;
+$s->query("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)");
+my $waited = time - $asked;
+like($s->{stderr}, qr/ERROR:  could not compile the client filter: pgseccomp background worker did not answer in time\nDETAIL:  No answer within 5000 ms\./,
+	'with the worker stopped and no statement_timeout, the call is an ERROR');
+$s->{stderr} = '';
+cmp_ok($waited, '<=', 10, "within a few seconds ($waited s)");
+ok(kill('CONT', $compiler), 'the compiler worker goes on');
 is($s->query_safe("SELECT set_client_filter(NULL, NULL, NULL, 'getppid', NULL)"), 'OK',
 	'after the cancels, a call gets a slot and its filter');
-is($s->query_safe($filters), '3', 'one client filter was loaded, not seven');
+is($s->query_safe($filters), '3', 'one client filter was loaded, not eight');
 $s->quit;
 
 # The helper started ahead dies (say, to the OOM killer): a fresh one

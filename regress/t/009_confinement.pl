@@ -120,9 +120,11 @@ is($g->query_safe('SELECT 1'), '1', 'the session goes on');
 $g->quit;
 
 # A client filter that denies everything: the backend still reports the
-# error and exits cleanly.
+# error (here: reading a directory, getdents64) and goes on or exits
+# cleanly. Waiting, as pg_sleep does, stays allowed: the session needs it
+# to wait for its client.
 my ($ret, $out, $err) = $node->psql('postgres',
-	"SELECT set_client_filter('error', '', '', '', ''); SELECT pg_sleep(0.1);",
+	"SELECT set_client_filter('error', '', '', '', ''); SELECT pg_sleep(0.1); SELECT pg_database_size('postgres');",
 	extra_params => [ '-U', 'regress_grantee' ]);
 like($err, qr/(ERROR|FATAL):  .*Permission denied/,
 	'a grantee that denies itself everything gets a message that says why');
