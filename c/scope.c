@@ -77,8 +77,13 @@ struct ll_path_beneath_attr
 static int	ruleset = -1;
 static int	abi = 0;
 
-/* The process that entered a domain: its children must enter their own. */
-static pid_t in_domain = 0;
+/*
+ * The process that entered a domain: its children must enter their own.
+ * Initialized, so that it sits in .data beside the ruleset, on the page of
+ * the module's statics that every confined process writes anyway, and the
+ * write costs no page fault of its own.
+ */
+static pid_t in_domain = -1;
 
 /*
  * In the postmaster, before its filter. A kernel without Landlock is no
