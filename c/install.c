@@ -6,6 +6,7 @@
  * compiled ahead of time by a helper, so installing it is one seccomp(2).
  */
 #include "install.h"
+#include "scope.h"
 
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -34,7 +35,11 @@ pgseccomp_confine(char **why)
 	return true;
 }
 
-/* Stack a filter on this process: one syscall, nothing else. */
+/*
+ * Stack a filter on this process: one seccomp(2). With its first filter
+ * beyond the postmaster's global one, a process also enters a Landlock
+ * domain of its own (scope.c), before the filter that could deny it.
+ */
 bool
 pgseccomp_install(const struct sock_filter *program, int ninsns, char **why)
 {
@@ -51,6 +56,8 @@ pgseccomp_install(const struct sock_filter *program, int ninsns, char **why)
 		errno = EINVAL;
 		return false;
 	}
+	if (!pgseccomp_scope_enter(why))
+		return false;
 	/* FLAG_LOG: denials of every kind reach the kernel log, errno ones too. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, &prog) < 0)
 	{

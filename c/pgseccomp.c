@@ -25,6 +25,7 @@
 #include "queue.h"
 #include "registry.h"
 #include "reports.h"
+#include "scope.h"
 #include "settings.h"
 #include "store.h"
 #include "trap.h"
@@ -171,7 +172,8 @@ load_global_filter(void)
 	char	   *no_trap;
 	int			i;
 
-	/* Before any filter: the handler that reports denials and learns. */
+	/* Before any filter: the domain confined processes enter, and the handler. */
+	pgseccomp_scope_init();
 	if (!pgseccomp_trap_init(&no_trap))
 		ereport(LOG,
 				(errmsg("pgseccomp cannot report denials or learn"),

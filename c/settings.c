@@ -22,6 +22,7 @@
 
 #include "helper.h"
 #include "keep.h"
+#include "scope.h"
 #include "trap.h"
 #include "wire.h"
 
@@ -656,6 +657,7 @@ pgseccomp_request_global(StringInfo buf)
 	pgseccomp_wire_put(&sink, WIRE_MARK_GLOBAL);
 	pgseccomp_wire_put_pair(&sink, WIRE_KEY_TRAP, pgseccomp_trap_ranges());
 	pgseccomp_wire_put_pair(&sink, WIRE_KEY_IO_METHOD, pgseccomp_io_method());
+	pgseccomp_wire_put_pair(&sink, WIRE_KEY_SCOPE, pgseccomp_scope_name());
 	for (i = 0; i < NLISTS; i++)
 	{
 		char	   *name = psprintf("pgseccomp.global_syscall_%s", pgseccomp_fields[i]);

@@ -33,6 +33,7 @@
 /* Keys of a request besides settings and arguments. */
 #define WIRE_KEY_TRAP		"trap"	/* [global]: code whose syscalls trap */
 #define WIRE_KEY_IO_METHOD	"io_method"	/* [global]: the server's, or "" */
+#define WIRE_KEY_SCOPE		"scope"	/* [global]: "landlock N" or "none" (scope.c) */
 #define WIRE_KEY_ROLE		"role"	/* [target]: a listed role */
 #define WIRE_KEY_TYPE		"type"	/* [target]: a listed backend type */
 #define WIRE_KEY_STORED		"stored"	/* [suggest]: targets that are the store's */

@@ -7,7 +7,8 @@ package policy
 // 2.36 and Go 1.26 (regress/t/003_process_model.pl checks that a strict
 // global filter still lets the helper work). And the registry of what each
 // process installed (c/registry.c): each sends a datagram, the postmaster
-// reads them.
+// reads them. And the Landlock domain each confined process enters as it
+// stacks its first filter, under the global filter alone (c/scope.c).
 var SelfNeeds = []string{
 	// fork of the helper and its reaping by the worker
 	"clone", "clone3", "wait4", "kill", "set_robust_list", "rseq",
@@ -26,4 +27,6 @@ var SelfNeeds = []string{
 	// the registry: each process sends, the postmaster reads and tells
 	// processes apart by pidfd, parallel workers open their leader's
 	"sendto", "recvmsg", "pidfd_open",
+	// a Landlock domain of its own for each confined process
+	"landlock_restrict_self",
 }

@@ -16,6 +16,7 @@ type Global struct {
 	Lists    *policy.GlobalLists
 	Warnings []settings.Warning
 	IOMethod string // the server's io_method, "" where there is none
+	Scope    string // how processes are scoped (policy.ScopeIssues), "" if not told
 }
 
 // BuildGlobal validates the global settings and builds the global filter.

@@ -38,6 +38,7 @@ func Build(req *Request, t *names.Table) *Result {
 		return &Result{Err: err}
 	}
 	g.IOMethod = req.IOMethod
+	g.Scope = req.Scope
 	if err := policy.CheckIOUring(g.IOMethod, g.Policy, t); err != nil {
 		return &Result{Err: err}
 	}
@@ -75,7 +76,8 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 		}
 		stack = append(stack, newest)
 	}
-	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t)}
+	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: append(policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t),
+		policy.ScopeIssues(g.Scope, stack, t)...)}
 	switch {
 	case newest == nil:
 	case len(target.Clients) > 0:
@@ -97,6 +99,7 @@ type Request struct {
 	Start    bool
 	Trap     string
 	IOMethod string // the server's io_method, "" where there is none
+	Scope    string // "landlock N" or "none" (policy.ScopeIssues); "" if not told
 	Global   settings.Level
 	Targets  []settings.Target
 	Suggest  *Suggestion // a "[suggest]" request: lines, not filters

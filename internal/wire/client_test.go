@@ -62,7 +62,7 @@ func TestRequestClientsRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := &targets.Request{Global: global, Targets: tt.targets}
+			req := &targets.Request{Global: global, Scope: "landlock 7", Targets: tt.targets}
 			b := wire.EncodeRequest(req)
 			got, err := wire.DecodeRequest(b)
 			if err != nil {

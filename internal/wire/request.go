@@ -48,6 +48,9 @@ const (
 	// KeyIOMethod, in the global section, is the server's io_method
 	// (PostgreSQL 18), or "" where there is none.
 	KeyIOMethod = "io_method"
+	// KeyScope, in the global section, is how confined processes are
+	// kept from acting through others: "landlock N" (the ABI) or "none".
+	KeyScope = "scope"
 )
 
 // setSuggestion reads one entry of a "[suggest]" section.
@@ -139,6 +142,8 @@ func DecodeRequest(b []byte) (*targets.Request, error) {
 				req.Trap = val
 			case f == KeyIOMethod:
 				req.IOMethod = val
+			case f == KeyScope:
+				req.Scope = val
 			default:
 				err = setLevel(&req.Global, settings.GlobalName, f, val)
 			}
@@ -231,6 +236,9 @@ func EncodeRequest(r *targets.Request) []byte {
 	}
 	if r.IOMethod != "" {
 		put(KeyIOMethod, r.IOMethod)
+	}
+	if r.Scope != "" {
+		put(KeyScope, r.Scope)
 	}
 	putLevel(put, r.Global)
 	if r.Suggest != nil {
