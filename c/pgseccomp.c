@@ -25,6 +25,7 @@
 #include "queue.h"
 #include "registry.h"
 #include "reports.h"
+#include "roles.h"
 #include "settings.h"
 #include "store.h"
 #include "trap.h"
@@ -146,6 +147,8 @@ process_utility(PGSECCOMP_UTILITY_PARAMS)
 		refuse_override(((AlterRoleSetStmt *) stmt)->setstmt->name, "ALTER ROLE");
 	else if (IsA(stmt, AlterDatabaseSetStmt))
 		refuse_override(((AlterDatabaseSetStmt *) stmt)->setstmt->name, "ALTER DATABASE");
+	else
+		pgseccomp_check_role_command(stmt);
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(PGSECCOMP_UTILITY_ARGS);
 	else
