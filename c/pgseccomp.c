@@ -142,6 +142,7 @@ process_utility(PGSECCOMP_UTILITY_PARAMS)
 	{
 		refuse_override(((AlterSystemStmt *) stmt)->setstmt->name, "ALTER SYSTEM");
 		refuse_unconfined_code(((AlterSystemStmt *) stmt)->setstmt->name);
+		pgseccomp_check_login_setting(((AlterSystemStmt *) stmt)->setstmt->name);
 	}
 	else if (IsA(stmt, AlterRoleSetStmt))
 		refuse_override(((AlterRoleSetStmt *) stmt)->setstmt->name, "ALTER ROLE");

@@ -111,6 +111,34 @@ check_becoming(const char *role, const char *doing)
 	}
 }
 
+/*
+ * Settings that decide who may log in as which role without a password
+ * the catalog holds: the files of pg_hba.conf and pg_ident.conf, the
+ * certificate authority (and revocation lists) that cert authentication
+ * trusts, the Kerberos key of GSSAPI. Written by ALTER SYSTEM to name a
+ * file the session wrote, they would let it log in as any role.
+ */
+static const char *const chooses_logins[] = {
+	"hba_file", "ident_file", "ssl_ca_file", "ssl_crl_file", "ssl_crl_dir",
+	"krb_server_keyfile",
+};
+
+void
+pgseccomp_check_login_setting(const char *name)
+{
+	int			i;
+
+	if (!pgseccomp_enabled || name == NULL)
+		return;
+	for (i = 0; i < lengthof(chooses_logins); i++)
+		if (pg_strcasecmp(name, chooses_logins[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("parameter \"%s\" cannot be changed with ALTER SYSTEM while pgseccomp is enabled", name),
+					 errdetail("It decides who may log in as which role, and so which filter a session gets."),
+					 errhint("Set it in postgresql.conf.")));
+}
+
 /* A role named in a statement, or NULL for PUBLIC. */
 static const char *
 spec_name(RoleSpec *spec)

@@ -11,5 +11,6 @@
 #include "nodes/nodes.h"
 
 extern void pgseccomp_check_role_command(Node *stmt);
+extern void pgseccomp_check_login_setting(const char *name);
 
 #endif							/* PGSECCOMP_ROLES_H */

@@ -206,7 +206,23 @@ $su = session();
 allowed($su, 'a session after the reload', "ALTER ROLE tight PASSWORD 'tight4'");
 $su->quit;
 
-# 8. Lint names the looser filters and who could take them over.
+# 8. Settings that decide who may log in as which role without a password
+#    in the catalog cannot be pointed by ALTER SYSTEM at a file a session
+#    wrote; other settings can still be written.
+$su = session();
+foreach my $setting (qw(hba_file ident_file ssl_ca_file ssl_crl_file ssl_crl_dir krb_server_keyfile))
+{
+	(undef, $err) = query_err($su, "ALTER SYSTEM SET $setting = '/tmp/attack'");
+	like($err, qr/ERROR:  parameter "$setting" cannot be changed with ALTER SYSTEM while pgseccomp is enabled\nDETAIL:  It decides who may log in as which role/,
+		"ALTER SYSTEM SET $setting is refused");
+}
+allowed($su, 'a confined superuser', "ALTER SYSTEM SET work_mem = '5MB'");
+allowed($su, 'a confined superuser', "ALTER SYSTEM RESET work_mem");
+unlike(slurp_file($node->data_dir . '/postgresql.auto.conf'), qr/hba_file|ident_file|ssl_c|krb_server/,
+	'postgresql.auto.conf names none of them');
+$su->quit;
+
+# 9. Lint names the looser filters and who could take them over.
 my $lint = $node->safe_psql('postgres',
 	"SELECT string_agg(issue, E'\\n') FROM seccomp_lint() WHERE setting = 'pgseccomp.session_roles'");
 like($lint, qr/Role "free" has a looser filter than roles without an override \(the session filter\), role "tight" \(it allows mkdir, which the session filter denies\)/,
