@@ -25,6 +25,7 @@
 #include "queue.h"
 #include "registry.h"
 #include "reports.h"
+#include "roles.h"
 #include "scope.h"
 #include "settings.h"
 #include "store.h"
@@ -142,11 +143,14 @@ process_utility(PGSECCOMP_UTILITY_PARAMS)
 	{
 		refuse_override(((AlterSystemStmt *) stmt)->setstmt->name, "ALTER SYSTEM");
 		refuse_unconfined_code(((AlterSystemStmt *) stmt)->setstmt->name);
+		pgseccomp_check_login_setting(((AlterSystemStmt *) stmt)->setstmt->name);
 	}
 	else if (IsA(stmt, AlterRoleSetStmt))
 		refuse_override(((AlterRoleSetStmt *) stmt)->setstmt->name, "ALTER ROLE");
 	else if (IsA(stmt, AlterDatabaseSetStmt))
 		refuse_override(((AlterDatabaseSetStmt *) stmt)->setstmt->name, "ALTER DATABASE");
+	else
+		pgseccomp_check_role_command(stmt);
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(PGSECCOMP_UTILITY_ARGS);
 	else

@@ -135,6 +135,7 @@ fill_target(Keep *keep, StoredTarget *t, const TargetRequest *r, const CompiledF
 	t->lint = copy_or_empty(keep, f->lint);
 	t->oci = copy_or_empty(keep, f->oci);
 	t->systemd = copy_or_empty(keep, f->systemd);
+	t->stricter = copy_or_null(keep, f->stricter);
 }
 
 static List *
@@ -201,6 +202,7 @@ replace_targets(const HelperResponse *resp, List *requests)
 			fresh[i].lint = good_session.lint;
 			fresh[i].oci = good_session.oci;
 			fresh[i].systemd = good_session.systemd;
+			fresh[i].stricter = NULL;	/* compared as they failed: unknown */
 		}
 	}
 	initStringInfo(&sections);
@@ -330,4 +332,33 @@ pgseccomp_store_targets(int *n)
 {
 	*n = ntargets;
 	return targets;
+}
+
+/*
+ * Are t's sessions at least as strict as than's, as the helper compared
+ * them (TagStricter)? 1 if so, 0 if t is looser, -1 if that is not known:
+ * either is not a target of this process's compile, or failed.
+ */
+int
+pgseccomp_store_compare(const StoredTarget *than, const StoredTarget *t)
+{
+	int			i;
+	int			j = -1;
+
+	for (i = 0; i < ntargets; i++)
+		if (&targets[i] == t)
+			j = i;
+	if (j < 0)
+		return -1;
+	if (than == t)
+		return 1;
+	for (i = 0; i < ntargets; i++)
+		if (&targets[i] == than)
+		{
+			if (than->stricter == NULL || strlen(than->stricter) != (size_t) ntargets ||
+				than->stricter[j] == '?')
+				return -1;
+			return than->stricter[j] == '1';
+		}
+	return -1;
 }

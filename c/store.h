@@ -30,6 +30,7 @@ typedef struct StoredTarget
 	char	   *lint;			/* seccomp_lint() rows */
 	char	   *oci;			/* seccomp_export() texts of the rows */
 	char	   *systemd;
+	char	   *stricter;		/* per stored target: '1' if at least as strict; or NULL */
 } StoredTarget;
 
 /* A target being prepared: its kind, name and request section. */
@@ -45,6 +46,7 @@ extern void pgseccomp_store_start(const HelperResponse *resp, List *requests);
 extern const StoredTarget *pgseccomp_store_find(TargetKind kind, const char *name);
 extern const StoredTarget *pgseccomp_store_targets(int *n);
 extern const struct sock_filter *pgseccomp_store_program(int id, int *ninsns);
+extern int	pgseccomp_store_compare(const StoredTarget *than, const StoredTarget *t);
 
 /* The global filter's description and the groups, kept at start. */
 extern const char *pgseccomp_global_rows;

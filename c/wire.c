@@ -42,6 +42,7 @@ static const RecordRule record_rules[] = {
 	{WIRE_TAG_LINT, FILTER_TEXT, offsetof(CompiledFilter, lint)},
 	{WIRE_TAG_OCI, FILTER_TEXT, offsetof(CompiledFilter, oci)},
 	{WIRE_TAG_SYSTEMD, FILTER_TEXT, offsetof(CompiledFilter, systemd)},
+	{WIRE_TAG_STRICTER, FILTER_TEXT, offsetof(CompiledFilter, stricter)},
 	{WIRE_TAG_ERROR, FILTER_ERROR, 0},
 	{WIRE_TAG_WARNING, NOTE_OR_WARNING, 0},
 	{WIRE_TAG_NAMES, RESPONSE_TEXT, offsetof(HelperResponse, names)},

@@ -57,7 +57,8 @@ typedef enum WireTag
 	WIRE_TAG_FACTS = 'K',		/* tables the C layer looks up (names.c) */
 	WIRE_TAG_OCI = 'O',			/* seccomp_export('oci') of the filter */
 	WIRE_TAG_SYSTEMD = 'S',		/* seccomp_export('systemd') of the filter */
-	WIRE_TAG_SUGGEST = 'Q'		/* seccomp_suggest() lines */
+	WIRE_TAG_SUGGEST = 'Q',		/* seccomp_suggest() lines */
+	WIRE_TAG_STRICTER = 'A'		/* per target of the request: at least as strict? */
 } WireTag;
 
 /* Between a note's message and its detail, in CompiledFilter.notes. */
@@ -88,6 +89,7 @@ typedef struct CompiledFilter
 	char	   *lint;			/* seccomp_lint() rows, or NULL */
 	char	   *oci;			/* seccomp_export() texts, or NULL */
 	char	   *systemd;
+	char	   *stricter;		/* '1', '0' or '?' per target of the request, or NULL */
 } CompiledFilter;
 
 /* A decoded helper response. */

@@ -18,6 +18,12 @@ type TargetResult struct {
 	Warnings []settings.Warning
 	Lint     []policy.Issue // of the global and session settings
 	Err      error
+	// Stricter has one character per target of the request, in its
+	// order: '1' where that target's sessions are at least as strict as
+	// this one's, '0' where they are looser, '?' where either failed.
+	// Empty when the request carries set_client_filter calls.
+	Stricter string
+	stack    []*policy.Filter // what its sessions install, global first
 }
 
 // Result answers one request from the C layer.
@@ -57,7 +63,48 @@ func Build(req *Request, t *names.Table) *Result {
 	for _, target := range req.Targets {
 		res.Targets = append(res.Targets, compileTarget(g, target, t, trap))
 	}
+	compareLogins(req.Targets, res.Targets, t)
 	return res
+}
+
+// compareLogins fills each target's Stricter, and adds to every lint the
+// login filters (the session's and the listed roles') that are looser
+// than another: c/roles.c refuses the commands by which a session would
+// become a role of a looser one, looking up only Stricter. Only a request
+// of the stored targets has them all; one that carries set_client_filter
+// calls is one session's.
+func compareLogins(targets []settings.Target, results []TargetResult, t *names.Table) {
+	var logins []policy.Login
+	for i, target := range targets {
+		if len(target.Clients) > 0 {
+			return
+		}
+		if target.Type == "" {
+			logins = append(logins, policy.Login{Role: target.Role, Stack: results[i].stack})
+		}
+	}
+	for i := range results {
+		if results[i].stack == nil {
+			continue
+		}
+		b := make([]byte, len(results))
+		for j := range results {
+			b[j] = '?'
+			if results[j].stack != nil {
+				b[j] = '1'
+				if _, looser := policy.LooserAt(results[j].stack, results[i].stack); looser {
+					b[j] = '0'
+				}
+			}
+		}
+		results[i].Stricter = string(b)
+	}
+	issues := policy.RoleIssues(logins, t)
+	for i := range results {
+		if results[i].Err == nil {
+			results[i].Lint = append(results[i].Lint, issues...)
+		}
+	}
 }
 
 // compileTarget builds a target's session filter or, when the target
@@ -77,7 +124,7 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 		stack = append(stack, newest)
 	}
 	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: append(policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t),
-		policy.ScopeIssues(g.Scope, stack, t)...)}
+		policy.ScopeIssues(g.Scope, stack, t)...), stack: stack}
 	switch {
 	case newest == nil:
 	case len(target.Clients) > 0:

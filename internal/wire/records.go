@@ -26,7 +26,7 @@ func AppendRecord(b []byte, tag byte, payload []byte) []byte {
 // tagKnown tells the tags a response may hold.
 func tagKnown(tag byte) bool {
 	return strings.IndexByte(string([]byte{TagGlobal, TagTarget, TagBPF, TagLayout, TagNone, TagRows,
-		TagError, TagWarning, TagNames, TagErrnos, TagGroups, TagLint, TagFacts, TagOCI, TagSystemd, TagSuggest}), tag) >= 0
+		TagError, TagWarning, TagNames, TagErrnos, TagGroups, TagLint, TagFacts, TagOCI, TagSystemd, TagSuggest, TagStricter}), tag) >= 0
 }
 
 // Section is the records of one section of a response, after its marker.

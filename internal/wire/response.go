@@ -34,6 +34,9 @@ const (
 	TagOCI     = 'O' // seccomp_export('oci') of the filter's rows
 	TagSystemd = 'S' // seccomp_export('systemd') of the filter's rows
 	TagSuggest = 'Q' // seccomp_suggest() lines, one per line
+	// TagStricter is a target's '1', '0' or '?' per target of the
+	// request: whether that target is at least as strict (c/roles.c).
+	TagStricter = 'A'
 )
 
 // ExportRefused starts a TagOCI or TagSystemd payload that says why the
@@ -125,6 +128,9 @@ func EncodeResponse(req *targets.Request, res *targets.Result, table *names.Tabl
 		}
 		if t.Err == nil {
 			w.record(TagLint, []byte(FormatIssues(t.Lint)))
+		}
+		if t.Stricter != "" {
+			w.record(TagStricter, []byte(t.Stricter))
 		}
 	}
 	return w.Bytes()

@@ -36,7 +36,7 @@ pgseccomp.session_syscall_error = 'clone'
 pgseccomp.session_roles = 'regress_forker'
 session_syscall_allow.regress_forker = '$backend,clone,clone3,wait4,execve,arch_prctl'
 session_syscall_error.regress_forker = ''
-});
+}, roles => 'CREATE ROLE regress_forker LOGIN;');
 
 add_tablespace($node);
 my $file = $node->basedir . '/hello.txt';
@@ -50,7 +50,6 @@ CREATE FUNCTION cat(path text) RETURNS text LANGUAGE plperlu AS \$\$
   chomp \$out;
   return \$out;
 \$\$;
-CREATE ROLE regress_forker LOGIN;
 CREATE ROLE regress_nobody LOGIN;
 GRANT EXECUTE ON FUNCTION set_client_filter(text, text, text, text, text), seccomp_filter() TO regress_forker;
 });

@@ -16,12 +16,11 @@ pgseccomp.session_roles = 'regress_reader'
 session_syscall_error.regress_reader = ''
 max_parallel_workers_per_gather = 2
 include_if_exists = 'session.conf'
-});
+}, roles => 'CREATE ROLE regress_reader LOGIN SUPERUSER;');
 
 my $tsdir = add_tablespace($node);
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION pgseccomp;
-CREATE ROLE regress_reader LOGIN SUPERUSER;
 -- Large enough for the planner to choose a parallel scan on its own.
 CREATE TABLE big AS SELECT g, (SELECT oid FROM pg_tablespace WHERE spcname = 'ts') AS ts
   FROM generate_series(1, 1600000) g;

@@ -21,7 +21,7 @@ session_syscall_allow.regress_grouped = '\@postgres-backend, seccomp'
 session_syscall_error.regress_grouped = ''
 session_syscall_kill.regress_grouped = ''
 include_if_exists = 'session.conf'
-});
+}, roles => 'CREATE ROLE regress_grouped LOGIN SUPERUSER;');
 ok($node->log_contains(qr/WARNING:  parameter "pgseccomp.session_syscall_kill" names syscall "stat64", which this architecture does not have\n.*DETAIL:  It is skipped\./),
 	'a syscall of another architecture is skipped with a warning');
 
@@ -45,7 +45,6 @@ like($err, qr/could not read symbolic link .*: Operation not permitted/,
 	'readlink:EPERM really returns EPERM');
 
 # @postgres-backend, measured on a real server, carries ordinary SQL work.
-$node->safe_psql('postgres', 'CREATE ROLE regress_grouped LOGIN SUPERUSER');
 is($node->safe_psql('postgres', q{
 CREATE TABLE grouped AS SELECT g, md5(g::text) AS m FROM generate_series(1, 20000) g;
 CREATE INDEX ON grouped (m);

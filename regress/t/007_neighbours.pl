@@ -26,7 +26,7 @@ autovacuum_naptime = 1
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 include_if_exists = 'types.conf'
-});
+}, roles => 'CREATE ROLE regress_trusted LOGIN;');
 
 # types.conf holds the backend type settings. Their overrides come before
 # pgseccomp.backend_types so that the postmaster's compile at the reload
@@ -57,7 +57,6 @@ END \$\$;
 $node->safe_psql('postgres', qq{
 CREATE EXTENSION pgseccomp;
 CREATE ROLE regress_plain LOGIN;
-CREATE ROLE regress_trusted LOGIN;
 -- backend_type of its own process, also where the role differs from it.
 GRANT pg_read_all_stats TO regress_plain, regress_trusted;
 GRANT CREATE ON SCHEMA public TO regress_plain;

@@ -20,12 +20,11 @@ pgseccomp.backend_types = 'autovacuum_worker'
 backend_syscall_error.autovacuum_worker = 'readlink, uname'
 include_if_exists = 'extra.conf'
 session_syscall_error.regress_reader = 'uname'
-});
+}, roles => 'CREATE ROLE regress_reader LOGIN;');
 my $postmaster = postmaster_pid($node);
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
 CREATE ROLE regress_grantee LOGIN;
-CREATE ROLE regress_reader LOGIN;
 GRANT EXECUTE ON FUNCTION set_client_filter(text, text, text, text, text) TO regress_grantee;
 GRANT EXECUTE ON FUNCTION seccomp_filter() TO regress_grantee, regress_reader;
 });
@@ -51,8 +50,10 @@ $node->wait_for_log(qr/LOG:  role "regress_ghost" of "pgseccomp.session_roles" d
 pass('a listed role that does not exist is logged at start');
 like($node->safe_psql('postgres', "SELECT issue FROM seccomp_lint() WHERE setting = 'pgseccomp.session_roles'"),
 	qr/Role "regress_ghost" does not exist/, 'and seccomp_lint() reports it');
-is($node->safe_psql('postgres', "SELECT count(*) FROM seccomp_lint() WHERE issue LIKE '%regress_reader%'"),
+is($node->safe_psql('postgres', "SELECT count(*) FROM seccomp_lint() WHERE issue LIKE '%regress_reader%does not exist%'"),
 	'0', 'an existing listed role is not reported');
+like($node->safe_psql('postgres', "SELECT string_agg(issue, E'\\n') FROM seccomp_lint() WHERE issue LIKE 'Role \"regress_reader\" has%'"),
+	qr/a looser filter than roles without an override/, 'it is reported as looser than the session filter');
 
 # What each kind of process gets, as the postmaster compiled it.
 my $bf = $node->safe_psql('postgres', q{SELECT string_agg(backend_type || '/' || coalesce(role::text, '-') || '/' || syscall || '/' || filter_action, ' ' ORDER BY 1, 2, 3)

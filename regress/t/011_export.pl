@@ -27,10 +27,9 @@ pgseccomp.session_roles = 'regress_wide'
 session_syscall_allow.regress_wide = '\@system-service'
 session_syscall_error.regress_wide = ''
 include_if_exists = 'session.conf'
-});
+}, roles => 'CREATE ROLE regress_wide LOGIN SUPERUSER;');
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
-CREATE ROLE regress_wide LOGIN SUPERUSER;
 });
 
 # The checker is a Go program of its own module, built with the toolchain

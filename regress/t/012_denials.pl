@@ -39,7 +39,7 @@ max_worker_processes = 16
 max_parallel_workers_per_gather = 2
 autovacuum_naptime = 1
 restart_after_crash = on
-});
+}, roles => 'CREATE ROLE regress_noclone LOGIN; CREATE ROLE regress_nowait LOGIN;');
 ok(!$node->log_contains(qr/pgseccomp cannot report denials/), 'the server can trap denials')
   or diag(slurp_file($node->logfile));
 
@@ -62,9 +62,7 @@ CREATE FUNCTION getcwd_n(n int) RETURNS int LANGUAGE plperlu AS $$
   return $eacces;
 $$;
 CREATE ROLE regress_role LOGIN;
-CREATE ROLE regress_noclone LOGIN;
 GRANT pg_execute_server_program TO regress_noclone;
-CREATE ROLE regress_nowait LOGIN;
 GRANT pg_execute_server_program TO regress_nowait;
 GRANT EXECUTE ON FUNCTION sys(int, text) TO regress_role;
 CREATE TABLE par AS SELECT g FROM generate_series(1, 100) g;

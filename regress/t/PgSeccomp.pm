@@ -14,6 +14,7 @@ use warnings;
 use Carp;
 use Exporter 'import';
 use Fcntl qw(:flock);
+use IPC::Run;
 use File::Path qw(make_path);
 use FindBin;
 use PostgreSQL::Test::Cluster;
@@ -22,7 +23,7 @@ use Test::More;
 use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(
-  seccomp_node write_conf reload_with
+  seccomp_node single_user write_conf reload_with
   add_tablespace $READLINK readlink_probe query_err
   postmaster_pid processes children compiler_worker
   test_tool test_extra
@@ -61,6 +62,9 @@ and enabled, then started. Options:
            backend-type overrides that every compile must already see)
   preload  shared_preload_libraries ('pgseccomp' by default)
   init     a hash reference of parameters to init()
+  roles    SQL run before the first start, in single-user mode (see
+           single_user): roles whose filters are looser than the
+           session's, which no confined session may create
   start    0 to leave the node stopped
 
 =cut
@@ -75,8 +79,34 @@ sub seccomp_node
 		($opts{first} // '')
 		  . "\nshared_preload_libraries = '$preload'\npgseccomp.enabled = on\n"
 		  . ($opts{conf} // ''));
+	single_user($node, $opts{roles}) if $opts{roles};
 	$node->start if $opts{start} // 1;
 	return $node;
+}
+
+=item single_user(node, sql)
+
+Runs sql on the stopped node in single-user mode without preloaded
+libraries, as a DBA does what no confined session may (creating a role
+whose filter is looser than its own). Each statement runs on its own
+(single-user mode reads one per line), so sql must hold no "--" comments
+and no ";" but those that end statements. Dies on an error.
+
+=cut
+
+sub single_user
+{
+	my ($node, $sql) = @_;
+	(my $lines = $sql) =~ s/\s*\n\s*/ /g;
+	$lines =~ s/;\s*/;\n/g;
+	my ($out, $err) = ('', '');
+	my $postgres = $node->config_data('--bindir') . '/postgres';
+	IPC::Run::run([ $postgres, '--single', '-D', $node->data_dir,
+			'-c', 'shared_preload_libraries=', 'postgres' ],
+		'<', \"$lines\n", '>', \$out, '2>', \$err)
+	  or croak "single-user mode failed: $err";
+	croak "single-user mode: $err$out" if "$err$out" =~ /ERROR:/;
+	return;
 }
 
 =item write_conf(node, file, settings)
