@@ -661,7 +661,7 @@ func TestCompileArgSiblings(t *testing.T) {
 				"ioctl": {{settings.Error, 0, "arg1==35073,35074", "kill"}},
 			}},
 		{name: "unshare", def: "allow", lists: [4]string{"", "unshare", "", ""},
-			want: map[string][]argRule{"clone": {{settings.Log, 0, "arg0&0x7e020080", "unshare"}}},
+			want:  map[string][]argRule{"clone": {{settings.Log, 0, "arg0&0x7e020080", "unshare"}}},
 			rules: map[string]fullRule{"unshare": {settings.Log, 0, "pgseccomp.global_syscall_log", ""}}},
 		{name: "unshare denied", def: "allow", lists: [4]string{"", "", "unshare", ""},
 			want: map[string][]argRule{"clone": {{settings.Error, 0, "arg0&0x7e020080", "unshare"}}},
