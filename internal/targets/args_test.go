@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgseccomp/pgseccomp/internal/bpf"
 	"github.com/pgseccomp/pgseccomp/internal/names"
+	"github.com/pgseccomp/pgseccomp/internal/settings"
 	"github.com/pgseccomp/pgseccomp/internal/targets"
 )
 
@@ -146,4 +147,58 @@ func untrapped(name string) bool {
 		}
 	}
 	return false
+}
+
+// TestFamiliesProgram: for every job of the table, a session level that
+// denies its first native syscall with EROFS compiles to a program that
+// denies every other native member with EROFS (an opaque one, clone3,
+// with ENOSYS), whatever their arguments, in the layout the target
+// chooses. regress/t/021_families.pl tries the jobs a live session can do
+// without; this covers every one.
+func TestFamiliesProgram(t *testing.T) {
+	requireAMD64(t)
+	arch := nativeArch(t)
+	global := globalLevel("allow", "", "", "", "")
+	g, err := targets.BuildGlobal(global, native, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := 0
+	for _, j := range names.Jobs() {
+		var members []string
+		for _, s := range j.Syscalls {
+			if _, ok := native.Number(s); ok {
+				members = append(members, s)
+			}
+		}
+		if len(members) < 2 {
+			continue
+		}
+		jobs++
+		target := settings.Target{Global: global, Session: sessionLevel("allow", "", "", members[0]+":EROFS", ""), Overrides: map[settings.Field]string{}}
+		s, err := targets.BuildSession(g, target, native)
+		if err != nil {
+			t.Fatalf("job %s: %v", j.Name, err)
+		}
+		prog, err := bpf.Emit(s.Filter, nil)
+		if err != nil {
+			t.Fatalf("job %s: %v", j.Name, err)
+		}
+		v := load(t, prog)
+		for _, m := range members {
+			nr, _ := native.Number(m)
+			want := retErrno | uint32(syscall.EROFS)
+			if names.Opaque(m) {
+				want = retErrno | uint32(syscall.ENOSYS)
+			}
+			for _, args := range [][6]uint64{{}, {^uint64(0), 1, 2, 3, 4, 5}} {
+				if got := v.runArgs(t, nr, arch, 0x5555_5555_4000, args); got != want {
+					t.Errorf("job %s, %s denied: %s returns %#x, want %#x", j.Name, members[0], m, got, want)
+				}
+			}
+		}
+	}
+	if jobs < 60 {
+		t.Errorf("only %d jobs of two or more native syscalls", jobs)
+	}
 }

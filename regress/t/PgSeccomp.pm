@@ -267,8 +267,8 @@ sub compiler_worker
 
 The path of a tool of regress/tools, built on first use in a run and
 reused by every later test of it: forge.so, probe_load.so and
-dynworker.so (libraries the server loads), uring_probe and attach
-(programs), ocicheck and layouts (Go programs). They are built in
+dynworker.so (libraries the server loads), uring_probe, attach and
+sysprobe (programs), ocicheck, layouts and families (Go programs). They are built in
 $PGSECCOMP_TOOLS if set, else in tmp_check/tools of the run, under a lock,
 so that tests run in parallel build each once.
 
@@ -283,8 +283,10 @@ my %tools = (
 	'dynworker.so' => [ 'c_lib', 'dynworker.c' ],
 	'uring_probe' => [ 'c_prog', 'uring_probe.c' ],
 	'attach' => [ 'c_prog', 'attach.c' ],
+	'sysprobe' => [ 'c_prog', 'sysprobe.c' ],
 	'ocicheck' => [ 'go', 'ocicheck' ],
-	'layouts' => [ 'go', 'layouts' ],);
+	'layouts' => [ 'go', 'layouts' ],
+	'families' => [ 'go', 'families' ],);
 
 sub _newest_source
 {
