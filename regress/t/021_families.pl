@@ -1,6 +1,7 @@
 # Families by generation: for every job of internal/names/jobs.txt that
 # two or more native syscalls (or argument-level siblings) do, a session
-# level denies one member with EROFS, and a program the session runs
+# level denies one member with EROFS (then a set_client_filter call with
+# EXDEV), and a program the session runs
 # (COPY TO PROGRAM) tries every other member with arguments no syscall
 # accepts: each must fail with EROFS (clone3: ENOSYS), and each
 # argument-level sibling must fail so only with the arguments of its
@@ -19,6 +20,7 @@ use PgSeccomp;
 
 my $EROFS = 30;
 my $ENOSYS = 38;
+my $EXDEV = 18;
 
 # What the session, the shell of COPY TO PROGRAM and the probe need beyond
 # what the families tool marks (pgseccomp's own lists): a backend creates
@@ -70,7 +72,6 @@ $node->safe_psql('postgres', 'CREATE EXTENSION pgseccomp');
 
 my $dir = PostgreSQL::Test::Utils::tempdir;
 my $specs = "$dir/specs";
-my $out = "$dir/results";
 open(my $sp, '>', $specs) or die "could not write $specs: $!";
 my $n = 0;
 foreach my $f (@tested)
@@ -83,38 +84,54 @@ foreach my $f (@tested)
 }
 close($sp);
 
-my $start = time;
-my ($r, $o, $e) = $node->psql('postgres',
-	"COPY (SELECT 1 WHERE false) TO PROGRAM '$probe $out < $specs'");
-is($r, 0, "the session runs the probe ($n calls, " . (time - $start) . ' s)') or diag($e);
-
-my %got;
-open(my $rf, '<', $out) or die "could not read $out: $!";
-while (my $line = <$rf>)
+# Runs the probe from a session (after sql, if given) and checks every
+# family: each member fails with errno (clone3: ENOSYS), each
+# argument-level sibling only with the arguments of its condition.
+sub probe_families
 {
-	chomp $line;
-	my ($name, $nr, $expect, $res) = split / /, $line;
-	push @{ $got{"$name $expect"} }, $res;
-}
-close($rf);
+	my ($level, $errno, $sql) = @_;
+	my $out = "$dir/results-$level";
+	my $start = time;
+	my ($r, $o, $e) = $node->psql('postgres',
+		($sql // '') . "COPY (SELECT 1 WHERE false) TO PROGRAM '$probe $out < $specs'");
+	is($r, 0, "$level: the session runs the probe ($n calls, " . (time - $start) . ' s)') or diag($e);
 
-foreach my $f (@tested)
-{
-	my @bad;
-	my %seen;
-	foreach my $t (@{ $f->{tries} })
+	my %got;
+	if (open(my $rf, '<', $out))
 	{
-		my ($name, $nr, $expect) = @$t;
-		my $res = shift @{ $got{"$name $expect"} // [] } // 'missing';
-		my $ok = $expect eq 'denied' ? $res eq $EROFS
-		  : $expect eq 'enosys' ? $res eq $ENOSYS
-		  : $res ne $EROFS && $res ne 'missing';
-		push @bad, "$name ($expect): $res" unless $ok;
+		while (my $line = <$rf>)
+		{
+			chomp $line;
+			my ($name, $nr, $expect, $res) = split / /, $line;
+			push @{ $got{"$name $expect"} }, $res;
+		}
+		close($rf);
 	}
-	is(join('; ', @bad), '',
-		"job $f->{name}: $f->{deny} denied, and every other member too ("
-		  . scalar(@{ $f->{tries} }) . ' calls)');
+	foreach my $f (@tested)
+	{
+		my @bad;
+		foreach my $t (@{ $f->{tries} })
+		{
+			my ($name, $nr, $expect) = @$t;
+			my $res = shift @{ $got{"$name $expect"} // [] } // 'missing';
+			my $ok = $expect eq 'denied' ? $res eq $errno
+			  : $expect eq 'enosys' ? $res eq $ENOSYS
+			  : $res ne $errno && $res ne 'missing';
+			push @bad, "$name ($expect): $res" unless $ok;
+		}
+		is(join('; ', @bad), '',
+			"$level: job $f->{name}: $f->{deny} denied, and every other member too ("
+			  . scalar(@{ $f->{tries} }) . ' calls)');
+	}
 }
+
+probe_families('session', $EROFS);
+
+# The same at the client level, stacked on the session's: the newest
+# filter's errno wins.
+my $client = join(', ', map { "$_->{deny}:EXDEV" } @tested);
+probe_families('set_client_filter', $EXDEV,
+	"SELECT set_client_filter(NULL, NULL, NULL, '$client', NULL);");
 
 # The session still works, and the lint states what a filter cannot stop
 # for each job denied that has a note.
