@@ -42,12 +42,12 @@ func Emit(f *policy.Filter, t *Trap) ([]byte, error) {
 
 // EmitChosen is Emit, and the layout it chose.
 func EmitChosen(f *policy.Filter, t *Trap) ([]byte, Layout, error) {
-	defAct, rules := kernelRules(f, t)
+	defAct, rules, blocks := kernelRules(f, t)
 	linear, err := build(defAct, rules, Linear)
 	if err != nil {
 		return nil, Linear, err
 	}
-	prog, err := finish(linear, t)
+	prog, err := finish(linear, t, blocks)
 	if err != nil || len(rules) < treeMinRules {
 		return prog, Linear, err
 	}
@@ -59,7 +59,7 @@ func EmitChosen(f *policy.Filter, t *Trap) ([]byte, Layout, error) {
 	if err != nil || !DecideAlike(linear, tree) {
 		return prog, Linear, nil
 	}
-	treeProg, err := finish(tree, t)
+	treeProg, err := finish(tree, t, blocks)
 	if err != nil {
 		return prog, Linear, nil
 	}
@@ -72,12 +72,12 @@ func EmitChosen(f *policy.Filter, t *Trap) ([]byte, Layout, error) {
 
 // EmitLayout compiles the filter as Emit does, in the given layout.
 func EmitLayout(f *policy.Filter, t *Trap, layout Layout) ([]byte, error) {
-	defAct, rules := kernelRules(f, t)
+	defAct, rules, blocks := kernelRules(f, t)
 	prog, err := build(defAct, rules, layout)
 	if err != nil {
 		return nil, err
 	}
-	return finish(prog, t)
+	return finish(prog, t, blocks)
 }
 
 type kernelRule struct {
@@ -86,18 +86,31 @@ type kernelRule struct {
 }
 
 // kernelRules are the default and the rules libseccomp is given: each
-// syscall whose kernel decision is not the default's.
-func kernelRules(f *policy.Filter, t *Trap) (seccomp.ScmpAction, []kernelRule) {
+// syscall whose kernel decision is not the default's. A syscall with
+// argument-level decisions returns a marker that finish replaces with a
+// block of its own that checks the arguments (see argBlock).
+func kernelRules(f *policy.Filter, t *Trap) (seccomp.ScmpAction, []kernelRule, []argBlock) {
 	defAct := kernelAction(t.kernelDecision(f, policy.DefaultNr))
 	var rules []kernelRule
+	var blocks []argBlock
 	for _, nr := range t.trappedNumbers(f) {
-		act := kernelAction(t.kernelDecision(f, nr))
+		d, data := t.kernelDecision(f, nr)
+		if args := f.ArgDecisions(nr); len(args) > 0 {
+			b := argBlock{base: retValue(d, data)}
+			for _, a := range args {
+				b.conds = append(b.conds, argCond{a.Cond, retValue(t.kernelDecisionOf(a.Decision, nr))})
+			}
+			blocks = append(blocks, b)
+			rules = append(rules, kernelRule{nr, seccomp.ActTrace.SetReturnCode(int16(len(blocks)))})
+			continue
+		}
+		act := kernelAction(d, data)
 		if act == defAct {
 			continue // libseccomp refuses rules that repeat the default
 		}
 		rules = append(rules, kernelRule{nr, act})
 	}
-	return defAct, rules
+	return defAct, rules, blocks
 }
 
 // build has libseccomp compile the rules in a layout, traps still TRACE.
@@ -125,7 +138,10 @@ func build(defAct seccomp.ScmpAction, rules []kernelRule, layout Layout) ([]byte
 
 // finish turns the traps of a program into their tails, and checks the
 // kernel's limit.
-func finish(prog []byte, t *Trap) ([]byte, error) {
+func finish(prog []byte, t *Trap, blocks []argBlock) ([]byte, error) {
+	if len(blocks) > 0 {
+		prog = patchArgs(prog, blocks)
+	}
 	if t != nil && len(t.Ranges) > 0 {
 		prog = patchTraps(prog, t.Ranges)
 	}

@@ -181,6 +181,9 @@ func (t *Trap) trappedNumbers(f *policy.Filter) []int32 {
 	for nr := range f.Rules {
 		set[nr] = true
 	}
+	for nr := range f.ArgRules {
+		set[nr] = true
+	}
 	if t != nil && len(t.Ranges) > 0 {
 		for nr := range t.untrapped {
 			set[nr] = true

@@ -1,7 +1,5 @@
 package names
 
-import "sort"
-
 // io_uring is a side door around a filter: once a ring is set up, the
 // kernel performs the operations queued on it (opening, reading and
 // writing files, sockets, waiting for processes) without the syscalls that
@@ -26,26 +24,15 @@ const IOMethodIOUring = "io_uring"
 // ioUringCalls are the syscalls that give access to io_uring.
 var ioUringCalls = []string{"io_uring_setup", "io_uring_enter", "io_uring_register"}
 
-// ioUringOps are the syscalls whose work an io_uring operation can do.
+// ioUringOps are the syscalls whose job an io_uring operation can do, by
+// jobs.txt: every syscall of a job that an operation does (for some
+// fields of its submission entry or for all).
 var ioUringOps = func() map[string]bool {
 	m := map[string]bool{}
-	for _, n := range []string{
-		"openat", "openat2", "close", "read", "write", "readv", "writev",
-		"pread64", "pwrite64", "preadv", "pwritev", "fsync", "fdatasync",
-		"sync_file_range", "fallocate", "ftruncate", "statx", "newfstatat",
-		"unlinkat", "unlink", "rmdir", "renameat", "renameat2", "rename",
-		"mkdirat", "mkdir", "symlinkat", "symlink", "linkat", "link",
-		"fadvise64", "madvise", "sendto", "sendmsg", "recvfrom", "recvmsg",
-		"accept", "accept4", "connect", "socket", "shutdown", "bind", "listen",
-		"splice", "tee", "epoll_ctl", "poll", "setxattr", "fsetxattr",
-		"getxattr", "fgetxattr", "waitid", "futex", "getdents64",
-		// Operations of newer kernels (6.7 to 6.16): IORING_OP_FUTEX_WAITV,
-		// IORING_OP_URING_CMD's socket options, IORING_OP_EPOLL_WAIT,
-		// IORING_OP_PIPE, IORING_OP_FIXED_FD_INSTALL (a new descriptor).
-		"futex_waitv", "setsockopt", "getsockopt", "epoll_wait", "epoll_pwait",
-		"pipe", "pipe2", "dup", "dup3",
-	} {
-		m[n] = true
+	for _, op := range jobs.ops {
+		for _, n := range jobs.jobs[op.Job].Syscalls {
+			m[n] = true
+		}
 	}
 	return m
 }()
@@ -69,11 +56,4 @@ func IOUringCalls() []string { return append([]string(nil), ioUringCalls...) }
 
 // IOUringOps lists the syscalls whose work an io_uring operation can do,
 // in name order.
-func IOUringOps() []string {
-	ops := make([]string, 0, len(ioUringOps))
-	for n := range ioUringOps {
-		ops = append(ops, n)
-	}
-	sort.Strings(ops)
-	return ops
-}
+func IOUringOps() []string { return sortedNames(ioUringOps) }

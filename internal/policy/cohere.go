@@ -27,12 +27,27 @@ func cohere(p *Policy, r names.Resolver) {
 	}
 	for _, nr := range named {
 		rule := own[nr] // only the level's own rules imply: no chains
-		if rule.Action == settings.Allow {
+		if rule.Action == settings.Allow || names.Opaque(rule.Name) {
+			// Denying an opaque syscall (clone3) is how a filter makes
+			// libc fall back to one it can check: no sibling follows.
 			continue
 		}
 		for _, s := range names.Siblings(rule.Name) {
 			if snr, ok := r.Number(s); ok {
-				imply(p, own, rule, snr, s)
+				if !names.Opaque(s) {
+					imply(p, own, rule, snr, s)
+				} else if rule.Action >= settings.Error {
+					imply(p, own, opaqueRule(rule, s), snr, s)
+				}
+			}
+		}
+		for _, a := range names.ArgSiblings(rule.Name) {
+			if snr, ok := r.Number(a.Name); ok {
+				if !a.Cond.Opaque {
+					implyArg(p, own, rule, snr, a)
+				} else if rule.Action >= settings.Error {
+					imply(p, own, opaqueRule(rule, a.Name), snr, a.Name)
+				}
 			}
 		}
 	}
@@ -56,6 +71,39 @@ func cohere(p *Policy, r names.Resolver) {
 	}
 }
 
+// opaqueRule is the rule a denial implies for a sibling that passes what
+// makes it one in memory (clone3's flags): ENOSYS, so that glibc falls
+// back to a syscall the filter can check. A log rule implies nothing.
+func opaqueRule(rule Rule, name string) Rule {
+	rule.Action, rule.Errno = settings.Error, syscall.ENOSYS
+	return rule
+}
+
+// implyArg gives syscall nr the action of rule for the calls whose
+// arguments meet a's condition, unless the level decides nr at least as
+// strictly for every call. An allow rule for nr does not stop it: the
+// level allowed nr for its own job, not for the one rule denies.
+func implyArg(p *Policy, own map[int32]Rule, rule Rule, nr int32, a names.ArgSibling) {
+	if o, named := p.Rules[nr]; named && o.Action.Precedence() >= rule.Action.Precedence() {
+		return
+	}
+	for i, prev := range p.ArgRules[nr] {
+		if prev.Cond.String() == a.Cond.String() {
+			if prev.Action.Precedence() < rule.Action.Precedence() {
+				p.ArgRules[nr][i].Rule = implied(rule, a.Name)
+			}
+			return
+		}
+	}
+	p.ArgRules[nr] = append(p.ArgRules[nr], ArgRule{Rule: implied(rule, a.Name), Cond: a.Cond})
+}
+
+// implied is rule as it extends to syscall name.
+func implied(rule Rule, name string) Rule {
+	return Rule{Action: rule.Action, Errno: rule.Errno, Setting: rule.Setting,
+		Name: name, ImpliedBy: rule.Name, Rank: rule.Rank}
+}
+
 // imply gives syscall nr (called name) the action of rule, which it could
 // stand in for, unless the level decides nr itself at least as strictly or
 // through a list at least as direct as rule's, or another implied rule
@@ -67,8 +115,7 @@ func imply(p *Policy, own map[int32]Rule, rule Rule, nr int32, name string) {
 	if prev, done := p.Rules[nr]; done && prev.Action >= rule.Action {
 		return
 	}
-	p.Rules[nr] = Rule{Action: rule.Action, Errno: rule.Errno, Setting: rule.Setting,
-		Name: name, ImpliedBy: rule.Name, Rank: rule.Rank}
+	p.Rules[nr] = implied(rule, name)
 }
 
 // closeIOUring denies the io_uring syscalls where a level denies (error or

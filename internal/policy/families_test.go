@@ -205,13 +205,13 @@ func TestCompileFamilies(t *testing.T) {
 			want: map[string]fullRule{},
 		},
 		{
-			// unlinkat is in the families of unlink and of rmdir: the
-			// stricter rule wins, whichever comes first.
+			// unlinkat does unlink's job, and rmdir's with AT_REMOVEDIR
+			// (an argument-level rule, pinned in TestCompileArgSiblings).
 			name: "shared sibling, stricter lower number", def: "allow", lists: [4]string{"", "", "unlink", "rmdir"},
 			want: map[string]fullRule{
 				"unlink":   {settings.Error, 0, gError, ""},
 				"rmdir":    {settings.Kill, 0, gKill, ""},
-				"unlinkat": {settings.Kill, 0, gKill, "rmdir"},
+				"unlinkat": {settings.Error, 0, gError, "unlink"},
 			},
 		},
 		{
@@ -438,9 +438,13 @@ func TestSiblings(t *testing.T) {
 	}{
 		{"readlink", []string{"readlinkat"}},
 		{"readlinkat", []string{"readlink"}},
-		{"clone", []string{"fork", "vfork"}},
-		{"read", nil},
-		{"clone3", nil},
+		{"clone", []string{"clone3", "fork", "vfork"}},
+		{"clone3", []string{"clone", "fork", "vfork"}},
+		{"read", []string{"readv"}},
+		{"chmod", []string{"fchmod", "fchmodat", "fchmodat2"}},
+		{"kill", []string{"pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "tgkill", "tkill"}},
+		{"sendfile", []string{"copy_file_range", "sendfile64", "splice", "tee", "vmsplice"}},
+		{"getpid", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -614,6 +618,94 @@ func TestCompileInheritedSiblings(t *testing.T) {
 			got := rulesByName(t, p, syntaxTable)
 			if d := diffRules(got, tt.want); d != "" {
 				t.Errorf("rules differ:%s", d)
+			}
+		})
+	}
+}
+
+// TestCompileArgSiblings: a denial extends to argument-level siblings for
+// the arguments of their condition, even where the level allows the
+// syscall, but not where it decides the syscall as strictly; an opaque
+// sibling (clone3) fails with ENOSYS, and its own denial extends nowhere.
+func TestCompileArgSiblings(t *testing.T) {
+	r := names.NativeTable()
+	type argRule struct {
+		action    settings.Action
+		errno     syscall.Errno
+		cond      string
+		impliedBy string
+	}
+	tests := []struct {
+		name  string
+		def   string
+		lists [4]string
+		want  map[string][]argRule
+		rules map[string]fullRule // checked where given
+	}{
+		{name: "kill's job", def: "allow", lists: [4]string{"", "", "kill:EPERM", ""},
+			want: map[string][]argRule{
+				"fcntl": {{settings.Error, syscall.EPERM, "arg1==8,10,15", "kill"}},
+				"ioctl": {{settings.Error, syscall.EPERM, "arg1==35073,35074", "kill"}},
+			}},
+		{name: "over an allowed fcntl", def: "error", lists: [4]string{"fcntl,kill,ioctl", "", "", "tgkill"},
+			want: map[string][]argRule{
+				"fcntl": {{settings.Kill, 0, "arg1==8,10,15", "tgkill"}},
+				"ioctl": {{settings.Kill, 0, "arg1==35073,35074", "tgkill"}},
+			}},
+		{name: "not over a stricter fcntl", def: "allow", lists: [4]string{"", "", "kill", "fcntl,ioctl"},
+			want: map[string][]argRule{}},
+		{name: "two jobs on fcntl", def: "allow", lists: [4]string{"", "", "kill,dup2:EBADF", ""},
+			want: map[string][]argRule{
+				// in the order of the denying syscalls' numbers
+				"fcntl": {{settings.Error, syscall.EBADF, "arg1==0,1030", "dup2"}, {settings.Error, 0, "arg1==8,10,15", "kill"}},
+				"ioctl": {{settings.Error, 0, "arg1==35073,35074", "kill"}},
+			}},
+		{name: "unshare", def: "allow", lists: [4]string{"", "unshare", "", ""},
+			want:  map[string][]argRule{"clone": {{settings.Log, 0, "arg0&0x7e020080", "unshare"}}},
+			rules: map[string]fullRule{"unshare": {settings.Log, 0, "pgseccomp.global_syscall_log", ""}}},
+		{name: "unshare denied", def: "allow", lists: [4]string{"", "", "unshare", ""},
+			want: map[string][]argRule{"clone": {{settings.Error, 0, "arg0&0x7e020080", "unshare"}}},
+			rules: map[string]fullRule{
+				"unshare": {settings.Error, 0, "pgseccomp.global_syscall_error", ""},
+				"clone3":  {settings.Error, syscall.ENOSYS, "pgseccomp.global_syscall_error", "unshare"},
+			}},
+		{name: "clone3 alone", def: "allow", lists: [4]string{"", "", "clone3", ""},
+			want:  map[string][]argRule{},
+			rules: map[string]fullRule{"clone3": {settings.Error, 0, "pgseccomp.global_syscall_error", ""}}},
+		{name: "rmdir", def: "allow", lists: [4]string{"", "", "unlink", "rmdir"},
+			want: map[string][]argRule{"unlinkat": {{settings.Kill, 0, "arg2&0x200", "rmdir"}}}},
+		{name: "connect", def: "allow", lists: [4]string{"", "", "connect", ""},
+			want: map[string][]argRule{
+				"sendto":   {{settings.Error, 0, "arg3&0x20000000", "connect"}},
+				"sendmsg":  {{settings.Error, 0, "arg2&0x20000000", "connect"}},
+				"sendmmsg": {{settings.Error, 0, "arg3&0x20000000", "connect"}},
+			}},
+		{name: "allow rules imply nothing", def: "error", lists: [4]string{"kill,unshare,connect", "", "", ""},
+			want: map[string][]argRule{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := policy.Compile(policy.GlobalSpec(level(settings.GlobalName, tt.def, tt.lists)), nil, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]argRule{}
+			for nr, rules := range p.ArgRules {
+				for _, a := range rules {
+					if r.Name(nr) != a.Name {
+						t.Errorf("argument rule %+v keyed by %d", a, nr)
+					}
+					got[a.Name] = append(got[a.Name], argRule{a.Action, a.Errno, a.Cond.String(), a.ImpliedBy})
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("argument rules\n got %v\nwant %v", got, tt.want)
+			}
+			all := rulesByName(t, p, r)
+			for n, w := range tt.rules {
+				if all[n] != w {
+					t.Errorf("%s: %v, want %v", n, all[n], w)
+				}
 			}
 		})
 	}

@@ -35,6 +35,30 @@ type Decision struct {
 type Filter struct {
 	Default Decision
 	Rules   map[int32]Decision
+	// ArgRules decide a syscall for the calls whose arguments meet a
+	// condition; Rules or the default decide the others. The program
+	// keeps only those stricter than that.
+	ArgRules map[int32][]ArgDecision
+}
+
+// ArgDecision is a decision for the calls of a syscall whose arguments
+// meet Cond.
+type ArgDecision struct {
+	Decision
+	Cond names.Cond
+}
+
+// ArgDecisions are the argument-level decisions for nr that are stricter
+// than the filter's decision for its other calls, in the order given.
+func (f *Filter) ArgDecisions(nr int32) []ArgDecision {
+	base := f.Decide(nr)
+	var out []ArgDecision
+	for _, a := range f.ArgRules[nr] {
+		if a.Action.Precedence() > base.Action.Precedence() {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // FromPolicy is the filter that enforces one level's policy.
@@ -42,6 +66,15 @@ func FromPolicy(p *Policy, source string) *Filter {
 	f := &Filter{Default: Decision{Action: p.Default, Source: source}, Rules: make(map[int32]Decision, len(p.Rules))}
 	for nr, r := range p.Rules {
 		f.Rules[nr] = Decision{Action: r.Action, Errno: r.Errno, Source: source, Named: true}
+	}
+	for nr, rules := range p.ArgRules {
+		if f.ArgRules == nil {
+			f.ArgRules = map[int32][]ArgDecision{}
+		}
+		for _, r := range rules {
+			f.ArgRules[nr] = append(f.ArgRules[nr], ArgDecision{
+				Decision{Action: r.Action, Errno: r.Errno, Source: source, Named: true}, r.Cond})
+		}
 	}
 	return f
 }
@@ -65,6 +98,17 @@ func (f *Filter) SameDecisions(o *Filter) bool {
 		for nr := range x.Rules {
 			if !same(f.Decide(nr), o.Decide(nr)) {
 				return false
+			}
+		}
+		for nr := range x.ArgRules {
+			a, b := f.ArgDecisions(nr), o.ArgDecisions(nr)
+			if len(a) != len(b) || !same(f.Decide(nr), o.Decide(nr)) {
+				return false
+			}
+			for i := range a {
+				if !same(a[i].Decision, b[i].Decision) || a[i].Cond.String() != b[i].Cond.String() {
+					return false
+				}
 			}
 		}
 	}

@@ -14,8 +14,17 @@ import (
 // setting that decides it and the first such syscall in name order.
 func IOUringConflict(p *Policy, r names.Resolver) (setting, syscall string, ok bool) {
 	// What io_uring can do first: a denied io_uring syscall is usually
-	// only implied by one of those (closeIOUring), which names the cause.
-	for _, name := range append(names.IOUringOps(), names.IOUringCalls()...) {
+	// only implied by one of those (closeIOUring), which names the cause;
+	// and a syscall the level names itself before a sibling it implies.
+	all := append(names.IOUringOps(), names.IOUringCalls()...)
+	for _, name := range all {
+		if nr, known := r.Number(name); known {
+			if rule, named := p.Rules[nr]; named && rule.ImpliedBy == "" && rule.Action >= settings.Error {
+				return rule.Setting, name, true
+			}
+		}
+	}
+	for _, name := range all {
 		nr, known := r.Number(name)
 		if !known {
 			continue // not on this architecture

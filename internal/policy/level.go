@@ -31,7 +31,17 @@ type Policy struct {
 	Default        settings.Action
 	DefaultSetting string
 	Rules          map[int32]Rule
-	Warnings       []settings.Warning
+	// ArgRules are the rules that decide a syscall only for some of its
+	// arguments: the argument-level siblings of denied jobs (see
+	// names.ArgSibling). Rules (or the default) decide the other calls.
+	ArgRules map[int32][]ArgRule
+	Warnings []settings.Warning
+}
+
+// ArgRule is a rule for the calls of a syscall whose arguments meet Cond.
+type ArgRule struct {
+	Rule
+	Cond names.Cond
 }
 
 // Numbers returns the syscalls the policy names, in ascending order.
@@ -105,7 +115,7 @@ func Compile(s Spec, global *GlobalLists, r names.Resolver) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Policy{Default: def, DefaultSetting: s.Default.Name, Rules: map[int32]Rule{}}
+	p := &Policy{Default: def, DefaultSetting: s.Default.Name, Rules: map[int32]Rule{}, ArgRules: map[int32][]ArgRule{}}
 	ranks := map[int32]Rank{}
 	for _, a := range settings.Actions {
 		l := s.Lists[a]

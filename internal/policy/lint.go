@@ -65,12 +65,18 @@ func Lint(global *Policy, globalFilter *Filter, globalWarnings []settings.Warnin
 
 func levelIssues(context string, p *Policy, r names.Resolver) []Issue {
 	var out []Issue
+	noted := map[string]bool{}
 	for _, nr := range p.Numbers() {
 		rule := p.Rules[nr]
+		if job, note := names.Note(rule.Name); note != "" && rule.ImpliedBy == "" && rule.Action >= settings.Error && !noted[job] {
+			noted[job] = true
+			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
+				"A syscall filter cannot stop all of what %s does (job %s): %s", rule.Name, job, note)})
+		}
 		switch {
-		case rule.ImpliedBy == "clone" && rule.Name == "clone3":
-			out = append(out, Issue{context, rule.Setting, "clone3",
-				"clone3 fails with ENOSYS so that glibc falls back to clone, which the filter can inspect."})
+		case rule.ImpliedBy != "" && names.Opaque(rule.Name):
+			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
+				"%s fails with ENOSYS so that glibc falls back to clone, which the filter can inspect.", rule.Name)})
 		case rule.ImpliedBy != "" && names.IOUringCall(rule.Name):
 			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
 				"%s gets the action %s too, because io_uring performs %s without the syscall.",
@@ -99,7 +105,58 @@ func levelIssues(context string, p *Policy, r names.Resolver) []Issue {
 			}
 		}
 	}
+	return append(out, argIssues(context, p, r)...)
+}
+
+// argIssues says which syscalls a level denies for some arguments only,
+// and why.
+func argIssues(context string, p *Policy, r names.Resolver) []Issue {
+	var out []Issue
+	nrs := make([]int32, 0, len(p.ArgRules))
+	for nr := range p.ArgRules {
+		nrs = append(nrs, nr)
+	}
+	sort.Slice(nrs, func(i, j int) bool { return nrs[i] < nrs[j] })
+	for _, nr := range nrs {
+		for _, a := range p.ArgRules[nr] {
+			out = append(out, Issue{context, a.Setting, a.Name, fmt.Sprintf(
+				"%s with %s gets the action %s too, because it then does what %s does (job %s).",
+				a.Name, a.Cond, a.Action, a.ImpliedBy, names.JobOf(a.ImpliedBy))})
+		}
+	}
+	if p.Default != settings.Error && p.Default != settings.Kill {
+		return out
+	}
+	// A default's denial does not extend to argument-level siblings: say
+	// where an allowed syscall still does a job that the default denies
+	// (no syscall of the job named).
+	for _, j := range names.Jobs() {
+		if len(j.Args) == 0 || namesAny(p, j.Syscalls, r) {
+			continue
+		}
+		for _, a := range j.Args {
+			if anr, ok := r.Number(a.Name); ok && !a.Cond.Opaque {
+				if ar, named := p.Rules[anr]; named && ar.Action == settings.Allow {
+					out = append(out, Issue{context, ar.Setting, a.Name, fmt.Sprintf(
+						"%s is allowed, also with %s, which does the job %s (%s), which the default %s.",
+						a.Name, a.Cond, j.Name, strings.Join(j.Syscalls, ", "), verb(p.Default))})
+				}
+			}
+		}
+	}
 	return out
+}
+
+// namesAny tells whether the level has a rule for any of the syscalls.
+func namesAny(p *Policy, list []string, r names.Resolver) bool {
+	for _, n := range list {
+		if nr, ok := r.Number(n); ok {
+			if _, named := p.Rules[nr]; named {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // killSetting names the setting that makes a level kill, if any does.

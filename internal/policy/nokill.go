@@ -26,6 +26,14 @@ func NoKill(p *Policy, c settings.Client) []settings.Warning {
 		p.Rules[nr] = rule
 		asked = asked || rule.Rank == RankExplicit
 	}
+	for nr, rules := range p.ArgRules {
+		for i, rule := range rules {
+			if rule.Action == settings.Kill {
+				p.ArgRules[nr][i].Action, p.ArgRules[nr][i].Errno = settings.Error, 0
+				asked = asked || rule.Rank == RankExplicit
+			}
+		}
+	}
 	if !asked {
 		return nil
 	}

@@ -224,11 +224,16 @@ func TestCompileClients(t *testing.T) {
 			program: map[string]settings.Action{"getuid": settings.Log, "setsid": settings.Allow, "ptrace": settings.Error, "reboot": settings.Log, "getppid": settings.Log, "uname": settings.Log},
 			rows: []row{
 				{"", settings.Log, "client"},
-				{"getuid", settings.Error, "client"}, // c1
-				{"ptrace", settings.Error, "client"}, // tie of all four: the last
-				{"getppid", settings.Log, "client"},  // tie with the session
-				{"setsid", settings.Kill, "session"}, // the clients allow it
-				{"reboot", settings.Kill, "global"},  // the session allows it
+				{"getuid", settings.Error, "client"},            // c1
+				{"geteuid", settings.Error, "client"},           // getuid's job
+				{"getresuid", settings.Error, "client"},         // getuid's job
+				{"ptrace", settings.Error, "client"},            // tie of all four: the last
+				{"process_vm_readv", settings.Error, "client"},  // ptrace's job
+				{"process_vm_writev", settings.Error, "client"}, // ptrace's job
+				{"pidfd_getfd", settings.Error, "client"},       // ptrace's job
+				{"getppid", settings.Log, "client"},             // tie with the session
+				{"setsid", settings.Kill, "session"},            // the clients allow it
+				{"reboot", settings.Kill, "global"},             // the session allows it
 			},
 		},
 		{
@@ -238,7 +243,12 @@ func TestCompileClients(t *testing.T) {
 			rows: []row{
 				{"", settings.Allow, "client"},
 				{"getuid", settings.Error, "client"},
+				{"geteuid", settings.Error, "client"},   // getuid's job
+				{"getresuid", settings.Error, "client"}, // getuid's job
 				{"ptrace", settings.Error, "session"},
+				{"process_vm_readv", settings.Error, "session"},  // ptrace's job
+				{"process_vm_writev", settings.Error, "session"}, // ptrace's job
+				{"pidfd_getfd", settings.Error, "session"},       // ptrace's job
 				{"getppid", settings.Log, "client"},
 				{"setsid", settings.Kill, "session"},
 				{"reboot", settings.Kill, "global"},
@@ -251,6 +261,9 @@ func TestCompileClients(t *testing.T) {
 			rows: []row{
 				{"", settings.Allow, "session"},
 				{"ptrace", settings.Error, "session"},
+				{"process_vm_readv", settings.Error, "session"},  // ptrace's job
+				{"process_vm_writev", settings.Error, "session"}, // ptrace's job
+				{"pidfd_getfd", settings.Error, "session"},       // ptrace's job
 				{"getppid", settings.Log, "session"},
 				{"setsid", settings.Kill, "session"},
 				{"reboot", settings.Kill, "global"},
@@ -266,7 +279,12 @@ func TestCompileClients(t *testing.T) {
 			rows: []row{
 				{"", settings.Allow, "client"},
 				{"getuid", settings.Error, "client"},
+				{"geteuid", settings.Error, "client"},   // getuid's job
+				{"getresuid", settings.Error, "client"}, // getuid's job
 				{"ptrace", settings.Error, "client"},
+				{"process_vm_readv", settings.Error, "client"},  // ptrace's job
+				{"process_vm_writev", settings.Error, "client"}, // ptrace's job
+				{"pidfd_getfd", settings.Error, "client"},       // ptrace's job
 				{"reboot", settings.Kill, "global"},
 			},
 		},
@@ -276,6 +294,9 @@ func TestCompileClients(t *testing.T) {
 			rows: []row{
 				{"", settings.Allow, "global"},
 				{"ptrace", settings.Error, "global"},
+				{"process_vm_readv", settings.Error, "global"},  // ptrace's job
+				{"process_vm_writev", settings.Error, "global"}, // ptrace's job
+				{"pidfd_getfd", settings.Error, "global"},       // ptrace's job
 				{"reboot", settings.Kill, "global"},
 			},
 		},
@@ -371,7 +392,9 @@ func TestCompileClients(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				prog, err := bpf.Emit(f, nil)
+				// in the layout the target chose (its cost model sees
+				// the filters below, which Emit here does not)
+				prog, err := bpf.EmitLayout(f, nil, tr.Layout)
 				if err != nil {
 					t.Fatal(err)
 				}

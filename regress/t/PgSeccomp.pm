@@ -298,7 +298,7 @@ sub compiler_worker
 The path of a tool of regress/tools, built on first use in a run and
 reused by every later test of it: forge.so, probe_load.so and
 dynworker.so (libraries the server loads), uring_probe, attach and
-reach (programs), ocicheck and layouts (Go programs). They are built in
+reach and sysprobe (programs), ocicheck, layouts and families (Go programs). They are built in
 $PGSECCOMP_TOOLS if set, else in tmp_check/tools of the run, under a lock,
 so that tests run in parallel build each once.
 
@@ -314,8 +314,10 @@ my %tools = (
 	'uring_probe' => [ 'c_prog', 'uring_probe.c' ],
 	'attach' => [ 'c_prog', 'attach.c' ],
 	'reach' => [ 'c_prog', 'reach.c' ],
+	'sysprobe' => [ 'c_prog', 'sysprobe.c' ],
 	'ocicheck' => [ 'go', 'ocicheck' ],
-	'layouts' => [ 'go', 'layouts' ],);
+	'layouts' => [ 'go', 'layouts' ],
+	'families' => [ 'go', 'families' ],);
 
 sub _newest_source
 {
