@@ -75,7 +75,7 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 		}
 		stack = append(stack, newest)
 	}
-	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t)}
+	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: lintOf(g, s, target, t)}
 	switch {
 	case newest == nil:
 	case len(target.Clients) > 0:
@@ -90,6 +90,32 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 		return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
 	}
 	return tr
+}
+
+// lintOf is the lint of the global settings and of one target's, whose
+// rows name the target: "session" for the session filter, "role NAME" for
+// a role's override and "type KEY" for a backend type's, so that
+// seccomp_lint() can show every target of the cluster side by side.
+func lintOf(g *Global, s *Session, target settings.Target, t *names.Table) []policy.Issue {
+	issues := policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t)
+	context := TargetContext(target)
+	for i := range issues {
+		if issues[i].Context == "session" {
+			issues[i].Context = context
+		}
+	}
+	return issues
+}
+
+// TargetContext names a target in seccomp_lint()'s context column.
+func TargetContext(target settings.Target) string {
+	switch {
+	case target.Role != "":
+		return "role " + target.Role
+	case target.Type != "":
+		return "type " + target.Type
+	}
+	return "session"
 }
 
 // Request is a decoded request.
