@@ -105,15 +105,22 @@ pg_get_seccomp_groups(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(pg_get_seccomp_lint);
 
 /*
- * seccomp_lint(): the weaknesses of the global settings and of this
- * session's, as they were when it connected, and listed roles that do not
- * exist (a role created later under such a name would get its overrides).
+ * seccomp_lint(): the weaknesses of the settings of the whole cluster, as
+ * the postmaster compiled them when this process was forked: the global
+ * settings once, then each target's, whose rows name it in their context
+ * ("session", "role NAME", "type KEY"), whoever calls it; and listed roles
+ * that do not exist (a role created later under such a name would get its
+ * overrides).
  */
 Datum
 pg_get_seccomp_lint(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			n;
+	const StoredTarget *targets = pgseccomp_store_targets(&n);
+	List	   *global_lines = NIL;
 	ListCell   *lc;
+	int			i;
 
 	require_enabled();
 	if (pgseccomp_stack == NULL || pgseccomp_stack->base == NULL)
@@ -121,7 +128,32 @@ pg_get_seccomp_lint(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("seccomp_lint can only be called in a client session")));
 	InitMaterializedSRF(fcinfo, 0);
-	put_lines(rsinfo, pgseccomp_stack->base->lint, true, NULL);
+	for (i = 0; i < n; i++)
+	{
+		char	   *copy;
+		char	   *line;
+		char	   *save = NULL;
+
+		if (!targets[i].ok || targets[i].lint == NULL)
+			continue;
+		copy = pstrdup(targets[i].lint);
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		{
+			/* Every target's lint repeats the global level's rows. */
+			if (strncmp(line, "global\t", 7) == 0)
+			{
+				bool		seen = false;
+
+				foreach(lc, global_lines)
+					if (strcmp(lfirst(lc), line) == 0)
+						seen = true;
+				if (seen)
+					continue;
+				global_lines = lappend(global_lines, line);
+			}
+			put_lines(rsinfo, line, true, NULL);
+		}
+	}
 	foreach(lc, pgseccomp_listed_roles())
 	{
 		Datum		values[4];

@@ -3,11 +3,17 @@
  *		Denials and learned syscalls, in shared memory, and their SQL.
  *
  * The SIGSYS handler (trap.c) writes here without a lock and without a
- * syscall: denials into a ring that keeps the newest DENIALS_KEPT, learned
- * syscalls into an open-addressing table, one entry per level, filter
- * owner, backend type, role and syscall. Any process may be compromised
- * and can write all of this, so readers treat every byte as hostile: a
- * record is evidence of what honest processes saw, not proof.
+ * syscall: denials into a ring that keeps the newest DENIALS_KEPT and into
+ * the evidence, an open-addressing table that keeps the first and the
+ * latest denial of each (role, backend type, syscall) with a count, however
+ * many others arrive; learned syscalls into another such table, one entry
+ * per level, filter owner, backend type, role and syscall. A role may take
+ * at most EVIDENCE_PER_ROLE entries of the evidence, and entries are never
+ * taken back but by seccomp_denials_reset(): a flood by one role pushes
+ * other roles' denials out of the ring, never out of the evidence. Any
+ * process may be compromised and can write all of this, so readers treat
+ * every byte as hostile: a record is evidence of what honest processes
+ * saw, not proof.
  */
 #include "reports.h"
 
@@ -40,6 +46,18 @@
 #include "target.h"
 
 #define DENIALS_KEPT 10240
+/*
+ * Evidence: one entry per (role, backend type, syscall). One role fills at
+ * most a sixteenth of the table, whatever it runs; roles beyond ROLE_SLOTS
+ * share one more count and one more cap.
+ */
+#define EVIDENCE_SLOTS 4096
+#define EVIDENCE_PROBES 64
+#define EVIDENCE_PER_ROLE 256
+#define ROLE_SLOTS 1024
+#define ROLE_OTHERS ROLE_SLOTS
+/* Roles named in the log line that counts denials not logged. */
+#define LOG_ROLES_NAMED 5
 #define LEARNED_SLOTS 4096
 #define LEARNED_PROBES 64
 #define QUERY_LEN ((int) sizeof(((LearnedSyscall *) 0)->query))
@@ -47,9 +65,10 @@
 /* In the compile worker: lines of the server log per pass, about a second. */
 #define LOG_PER_PASS 10
 
-typedef struct Denial
+/* What one denial says. */
+typedef struct DenialRecord
 {
-	pg_atomic_uint64 seq;		/* position + 1 once written; 0 while written */
+	uint64		pos;			/* its position among all denials */
 	TimestampTz at;
 	int32		pid;
 	int32		nr;
@@ -59,7 +78,36 @@ typedef struct Denial
 	Oid			roleid;
 	char		type[TYPE_LEN];
 	char		query[QUERY_LEN];
+} DenialRecord;
+
+typedef struct Denial
+{
+	pg_atomic_uint64 seq;		/* position + 1 once written; 0 while written */
+	DenialRecord r;
 } Denial;
+
+/* The first and latest denial of one (role, backend type, syscall). */
+typedef struct Evidence
+{
+	pg_atomic_uint32 state;		/* 0 free, 1 being filled, 2 ready */
+	uint32		hash;
+	Oid			roleid;
+	int32		nr;
+	char		type[TYPE_LEN];
+	pg_atomic_uint64 count;
+	DenialRecord first;			/* written while state is 1 */
+	pg_atomic_uint32 last_seq;	/* odd while a process writes last */
+	DenialRecord last;
+} Evidence;
+
+/* What one role's denials took and missed. */
+typedef struct RoleCount
+{
+	pg_atomic_uint64 key;		/* role + 1; 0 while free */
+	pg_atomic_uint32 entries;	/* evidence entries taken */
+	pg_atomic_uint64 denials;
+	pg_atomic_uint64 unrecorded;	/* denials of a key that got no entry */
+} RoleCount;
 
 typedef struct Learned
 {
@@ -83,6 +131,8 @@ typedef struct Reports
 	pg_atomic_uint64 learned_dropped;
 	pg_atomic_uint64 since;		/* TimestampTz of the last reset */
 	Denial		denials[DENIALS_KEPT];
+	Evidence	evidence[EVIDENCE_SLOTS];
+	RoleCount	roles[ROLE_SLOTS + 1];	/* the last one: every other role */
 	Learned		learned[LEARNED_SLOTS];
 } Reports;
 
@@ -178,29 +228,139 @@ copy_query(char *buf)
 	buf[n] = '\0';
 }
 
+#define MIX(x) (h = (h ^ (uint32) (x)) * 16777619u)
+
+/* The role's counts: its own while there is room, else every other role's. */
+static int
+role_slot(Oid role, bool insert)
+{
+	uint64		key = (uint64) role + 1;
+	uint32		h = (uint32) role * 2654435761u;
+	int			i;
+
+	for (i = 0; i < ROLE_SLOTS; i++)
+	{
+		int			slot = (h + i) % ROLE_SLOTS;
+		RoleCount  *rc = &reports->roles[slot];
+		uint64		k = pg_atomic_read_u64(&rc->key);
+
+		if (k == key)
+			return slot;
+		if (k != 0)
+			continue;
+		if (!insert)
+			break;
+		if (pg_atomic_compare_exchange_u64(&rc->key, &k, key) || k == key)
+			return slot;
+	}
+	return ROLE_OTHERS;
+}
+
+static uint32
+evidence_hash(Oid role, int nr, const char *type)
+{
+	uint32		h = 2166136261u;
+	const char *p;
+
+	MIX(role);
+	MIX(nr);
+	for (p = type; *p; p++)
+		MIX(*p);
+	return h;
+}
+
+/*
+ * Count the denial in its (role, backend type, syscall) entry and make it
+ * the latest there, or take a free entry and make it the first and the
+ * latest, within the role's share. A process that finds the latest record
+ * being written (by another process, or by itself in a handler it
+ * interrupted) leaves that one standing.
+ */
+static void
+keep_evidence(const DenialRecord *r)
+{
+	RoleCount  *rc = &reports->roles[role_slot(r->roleid, true)];
+	uint32		h = evidence_hash(r->roleid, r->nr, r->type);
+	int			i;
+
+	pg_atomic_fetch_add_u64(&rc->denials, 1);
+	for (i = 0; i < EVIDENCE_PROBES; i++)
+	{
+		Evidence   *e = &reports->evidence[(h + i) % EVIDENCE_SLOTS];
+		uint32		state = pg_atomic_read_u32(&e->state);
+
+		if (state == 2 && e->hash == h && e->roleid == r->roleid && e->nr == r->nr &&
+			strncmp(e->type, r->type, TYPE_LEN) == 0)
+		{
+			uint32		seq = pg_atomic_read_u32(&e->last_seq);
+
+			pg_atomic_fetch_add_u64(&e->count, 1);
+			if ((seq & 1) == 0 && pg_atomic_compare_exchange_u32(&e->last_seq, &seq, seq + 1))
+			{
+				e->last = *r;
+				pg_write_barrier();
+				pg_atomic_write_u32(&e->last_seq, seq + 2);
+			}
+			return;
+		}
+		if (state != 0)
+			continue;			/* another key, or being filled: further on */
+		if (pg_atomic_fetch_add_u32(&rc->entries, 1) >= EVIDENCE_PER_ROLE)
+		{
+			pg_atomic_fetch_sub_u32(&rc->entries, 1);
+			break;
+		}
+		if (!pg_atomic_compare_exchange_u32(&e->state, &state, 1))
+		{
+			/* Taken meanwhile; two entries of one key are merged when read. */
+			pg_atomic_fetch_sub_u32(&rc->entries, 1);
+			continue;
+		}
+		e->hash = h;
+		e->roleid = r->roleid;
+		e->nr = r->nr;
+		memcpy(e->type, r->type, TYPE_LEN);
+		e->first = *r;
+		e->last = *r;
+		pg_atomic_write_u32(&e->last_seq, 0);
+		pg_atomic_write_u64(&e->count, 1);
+		pg_write_barrier();
+		pg_atomic_write_u32(&e->state, 2);
+		return;
+	}
+	pg_atomic_fetch_add_u64(&rc->unrecorded, 1);
+}
+
 void
 pgseccomp_report_denial(int nr, int err, int level)
 {
 	uint64		pos;
 	Denial	   *d;
+	DenialRecord r;
 
 	if (!REPORTS_MAPPED())
 		return;
 	pos = pg_atomic_fetch_add_u64(&reports->next, 1);
+	r.pos = pos;
+	r.at = now_or_zero(nr);
+	r.pid = MyProcPid;
+	r.nr = nr;
+	r.err = err;
+	r.level = level;
+	r.dbid = MyDatabaseId;
+	r.roleid = current_role();
+	memset(r.type, 0, TYPE_LEN);
+	process_type(r.type);
+	copy_query(r.query);
+
 	d = &reports->denials[pos % DENIALS_KEPT];
 	pg_atomic_write_u64(&d->seq, 0);
 	pg_write_barrier();
-	d->at = now_or_zero(nr);
-	d->pid = MyProcPid;
-	d->nr = nr;
-	d->err = err;
-	d->level = level;
-	d->dbid = MyDatabaseId;
-	d->roleid = current_role();
-	process_type(d->type);
-	copy_query(d->query);
+	d->r = r;
 	pg_write_barrier();
 	pg_atomic_write_u64(&d->seq, pos + 1);
+
+	keep_evidence(&r);
 }
 
 static uint32
@@ -209,7 +369,6 @@ learned_hash(int nr, int level, Oid role, const char *owner, const char *type)
 	uint32		h = 2166136261u;
 	const char *p;
 
-#define MIX(x) (h = (h ^ (uint32) (x)) * 16777619u)
 	MIX(nr);
 	MIX(level);
 	MIX(role);
@@ -331,6 +490,19 @@ pgseccomp_reports_init(void)
 		pg_atomic_init_u64(&reports->since, (uint64) GetCurrentTimestamp());
 		for (i = 0; i < DENIALS_KEPT; i++)
 			pg_atomic_init_u64(&reports->denials[i].seq, 0);
+		for (i = 0; i < EVIDENCE_SLOTS; i++)
+		{
+			pg_atomic_init_u32(&reports->evidence[i].state, 0);
+			pg_atomic_init_u64(&reports->evidence[i].count, 0);
+			pg_atomic_init_u32(&reports->evidence[i].last_seq, 0);
+		}
+		for (i = 0; i <= ROLE_SLOTS; i++)
+		{
+			pg_atomic_init_u64(&reports->roles[i].key, 0);
+			pg_atomic_init_u32(&reports->roles[i].entries, 0);
+			pg_atomic_init_u64(&reports->roles[i].denials, 0);
+			pg_atomic_init_u64(&reports->roles[i].unrecorded, 0);
+		}
 		for (i = 0; i < LEARNED_SLOTS; i++)
 		{
 			pg_atomic_init_u32(&reports->learned[i].state, 0);
@@ -349,9 +521,17 @@ pgseccomp_reports_init(void)
 		learn_one(early_nr[i], PGSECCOMP_LEVEL_GLOBAL, "G");
 }
 
+/* A record copied out of shared memory: its strings end within it. */
+static void
+clean_record(DenialRecord *r)
+{
+	r->type[TYPE_LEN - 1] = '\0';
+	r->query[QUERY_LEN - 1] = '\0';
+}
+
 /* A copy of a denial, or false when it is being written or is gone. */
 static bool
-read_denial(uint64 pos, Denial *out)
+read_denial(uint64 pos, DenialRecord *out)
 {
 	Denial	   *d = &reports->denials[pos % DENIALS_KEPT];
 	uint64		seq = pg_atomic_read_u64(&d->seq);
@@ -359,14 +539,125 @@ read_denial(uint64 pos, Denial *out)
 	if (seq != pos + 1)
 		return false;
 	pg_read_barrier();
-	memcpy((char *) out + sizeof(pg_atomic_uint64), (char *) d + sizeof(pg_atomic_uint64),
-		   sizeof(Denial) - sizeof(pg_atomic_uint64));
+	memcpy(out, &d->r, sizeof(DenialRecord));
 	pg_read_barrier();
 	if (pg_atomic_read_u64(&d->seq) != seq)
 		return false;
-	out->type[TYPE_LEN - 1] = '\0';
-	out->query[QUERY_LEN - 1] = '\0';
+	out->pos = pos;
+	clean_record(out);
 	return true;
+}
+
+/* One (role, backend type, syscall) as the evidence has it. */
+typedef struct EvidenceCopy
+{
+	Oid			roleid;
+	int32		nr;
+	char		type[TYPE_LEN];
+	int64		count;
+	DenialRecord first;
+	DenialRecord last;
+} EvidenceCopy;
+
+/*
+ * A copy of an evidence entry, or false when it is free or being filled.
+ * The latest record is taken when no process is writing it; one that stays
+ * written for long (a compromised process) leaves the first record.
+ */
+static bool
+read_evidence(int i, EvidenceCopy *out)
+{
+	Evidence   *e = &reports->evidence[i];
+	int			tries;
+
+	if (pg_atomic_read_u32(&e->state) != 2)
+		return false;
+	pg_read_barrier();
+	out->roleid = e->roleid;
+	out->nr = e->nr;
+	memcpy(out->type, e->type, TYPE_LEN);
+	out->type[TYPE_LEN - 1] = '\0';
+	out->count = (int64) pg_atomic_read_u64(&e->count);
+	memcpy(&out->first, &e->first, sizeof(DenialRecord));
+	clean_record(&out->first);
+	out->last = out->first;
+	for (tries = 0; tries < 1000; tries++)
+	{
+		uint32		seq = pg_atomic_read_u32(&e->last_seq);
+
+		if (seq & 1)
+			continue;
+		pg_read_barrier();
+		memcpy(&out->last, &e->last, sizeof(DenialRecord));
+		pg_read_barrier();
+		if (pg_atomic_read_u32(&e->last_seq) == seq)
+			break;
+		out->last = out->first;
+	}
+	clean_record(&out->last);
+	return out->count > 0;
+}
+
+static int
+compare_evidence_key(const void *a, const void *b)
+{
+	const EvidenceCopy *x = a;
+	const EvidenceCopy *y = b;
+	int			c;
+
+	if (x->roleid != y->roleid)
+		return x->roleid < y->roleid ? -1 : 1;
+	if ((c = strcmp(x->type, y->type)) != 0)
+		return c;
+	return x->nr - y->nr;
+}
+
+static int
+compare_evidence_first(const void *a, const void *b)
+{
+	const EvidenceCopy *x = a;
+	const EvidenceCopy *y = b;
+
+	if (x->first.pos != y->first.pos)
+		return x->first.pos < y->first.pos ? -1 : 1;
+	return compare_evidence_key(a, b);
+}
+
+/*
+ * Every (role, backend type, syscall) of the evidence, the one first denied
+ * first, with entries of one key merged (two processes that make its first
+ * denial at once may each take an entry).
+ */
+static int
+collect_evidence(EvidenceCopy **out)
+{
+	EvidenceCopy *all = palloc(sizeof(EvidenceCopy) * EVIDENCE_SLOTS);
+	int			n = 0;
+	int			m = 0;
+	int			i;
+
+	for (i = 0; i < EVIDENCE_SLOTS; i++)
+		if (read_evidence(i, &all[n]))
+			n++;
+	qsort(all, n, sizeof(EvidenceCopy), compare_evidence_key);
+	for (i = 0; i < n; i++)
+	{
+		if (m > 0 && compare_evidence_key(&all[m - 1], &all[i]) == 0)
+		{
+			EvidenceCopy *k = &all[m - 1];
+
+			k->count += all[i].count;
+			if (all[i].first.pos < k->first.pos)
+				k->first = all[i].first;
+			if (all[i].last.pos > k->last.pos)
+				k->last = all[i].last;
+			continue;
+		}
+		all[m++] = all[i];
+	}
+	qsort(all, m, sizeof(EvidenceCopy), compare_evidence_first);
+	*out = all;
+	return m;
 }
 
 static uint64
@@ -415,38 +706,178 @@ text_or_null(const char *s, bool *isnull)
 	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
 }
 
+static void
+put_denial(ReturnSetInfo *rsinfo, DenialRecord *d)
+{
+	Datum		values[10];
+	bool		nulls[10] = {0};
+
+	nulls[0] = d->at == 0;
+	values[0] = TimestampTzGetDatum(d->at);
+	values[1] = Int32GetDatum(d->pid);
+	values[2] = text_or_null(d->type, &nulls[2]);
+	values[3] = name_or_null(OidIsValid(d->dbid) ? get_database_name(d->dbid) : NULL, &nulls[3]);
+	values[4] = name_or_null(OidIsValid(d->roleid) ? GetUserNameFromId(d->roleid, true) : NULL, &nulls[4]);
+	values[5] = CStringGetTextDatum(pgseccomp_syscall_text(d->nr));
+	values[6] = Int32GetDatum(d->nr);
+	values[7] = CStringGetTextDatum(pgseccomp_errno_text(d->err));
+	values[8] = CStringGetTextDatum(pgseccomp_level_name(d->level));
+	values[9] = text_or_null(clean_query(d->query), &nulls[9]);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+static int
+compare_pos(const void *a, const void *b)
+{
+	const DenialRecord *x = a;
+	const DenialRecord *y = b;
+
+	return x->pos < y->pos ? -1 : x->pos > y->pos ? 1 : 0;
+}
+
 PG_FUNCTION_INFO_V1(pg_get_seccomp_denials);
 
-/* seccomp_denials(): the denials kept, oldest first. */
+/*
+ * seccomp_denials(): the denials kept, oldest first: the first and the
+ * latest of each role, backend type and syscall that the ring no longer
+ * has, then the ring.
+ */
 Datum
 pg_get_seccomp_denials(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	uint64		next;
+	uint64		oldest;
+	uint64		base;
 	uint64		pos;
+	EvidenceCopy *ev;
+	DenialRecord *older;
+	int			nev;
+	int			nolder = 0;
+	int			i;
+
+	require_reports();
+	InitMaterializedSRF(fcinfo, 0);
+	next = pg_atomic_read_u64(&reports->next);
+	oldest = oldest_kept(next);
+	base = pg_atomic_read_u64(&reports->base);
+	nev = collect_evidence(&ev);
+	older = palloc(sizeof(DenialRecord) * (2 * nev + 1));
+	for (i = 0; i < nev; i++)
+	{
+		if (ev[i].first.pos >= base && ev[i].first.pos < oldest)
+			older[nolder++] = ev[i].first;
+		if (ev[i].last.pos >= base && ev[i].last.pos < oldest && ev[i].last.pos != ev[i].first.pos)
+			older[nolder++] = ev[i].last;
+	}
+	qsort(older, nolder, sizeof(DenialRecord), compare_pos);
+	for (i = 0; i < nolder; i++)
+		if (i == 0 || older[i].pos != older[i - 1].pos)
+			put_denial(rsinfo, &older[i]);
+	for (pos = oldest; pos < next; pos++)
+	{
+		DenialRecord d;
+
+		if (read_denial(pos, &d))
+			put_denial(rsinfo, &d);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(pg_get_seccomp_denial_summary);
+
+/*
+ * seccomp_denial_summary(): per role, backend type and syscall, how many
+ * denials and the first and the latest of them, however many others came.
+ */
+Datum
+pg_get_seccomp_denial_summary(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	EvidenceCopy *ev;
+	int			nev;
+	int			i;
+
+	require_reports();
+	InitMaterializedSRF(fcinfo, 0);
+	nev = collect_evidence(&ev);
+	for (i = 0; i < nev; i++)
+	{
+		Datum		values[17];
+		bool		nulls[17] = {0};
+		int			j;
+
+		values[0] = name_or_null(OidIsValid(ev[i].roleid) ? GetUserNameFromId(ev[i].roleid, true) : NULL, &nulls[0]);
+		values[1] = text_or_null(ev[i].type, &nulls[1]);
+		values[2] = CStringGetTextDatum(pgseccomp_syscall_text(ev[i].nr));
+		values[3] = Int32GetDatum(ev[i].nr);
+		values[4] = Int64GetDatum(ev[i].count);
+		for (j = 0; j < 2; j++)
+		{
+			DenialRecord *d = j == 0 ? &ev[i].first : &ev[i].last;
+			int			c = 5 + 6 * j;
+
+			nulls[c] = d->at == 0;
+			values[c] = TimestampTzGetDatum(d->at);
+			values[c + 1] = Int32GetDatum(d->pid);
+			values[c + 2] = name_or_null(OidIsValid(d->dbid) ? get_database_name(d->dbid) : NULL, &nulls[c + 2]);
+			values[c + 3] = CStringGetTextDatum(pgseccomp_errno_text(d->err));
+			values[c + 4] = CStringGetTextDatum(pgseccomp_level_name(d->level));
+			values[c + 5] = text_or_null(clean_query(d->query), &nulls[c + 5]);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(pg_get_seccomp_report_stats_by_role);
+
+/*
+ * seccomp_report_stats_by_role(): per role, its denials since the last
+ * reset, how many of them the ring no longer has, how many (role, backend
+ * type, syscall) entries of the summary it holds, and how many denials
+ * found no entry (the role's share was used up, or the table was full).
+ * Roles beyond the ROLE_SLOTS counted one by one share a row.
+ */
+Datum
+pg_get_seccomp_report_stats_by_role(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int64	   *in_ring = palloc0(sizeof(int64) * (ROLE_SLOTS + 1));
+	uint64		next;
+	uint64		pos;
+	int			i;
 
 	require_reports();
 	InitMaterializedSRF(fcinfo, 0);
 	next = pg_atomic_read_u64(&reports->next);
 	for (pos = oldest_kept(next); pos < next; pos++)
 	{
-		Denial		d;
-		Datum		values[10];
-		bool		nulls[10] = {0};
+		DenialRecord d;
 
-		if (!read_denial(pos, &d))
+		if (read_denial(pos, &d))
+			in_ring[role_slot(d.roleid, false)]++;
+	}
+	for (i = 0; i <= ROLE_SLOTS; i++)
+	{
+		RoleCount  *rc = &reports->roles[i];
+		uint64		key = pg_atomic_read_u64(&rc->key);
+		int64		denials = (int64) pg_atomic_read_u64(&rc->denials);
+		Datum		values[7];
+		bool		nulls[7] = {0};
+
+		if (i < ROLE_SLOTS ? key == 0 : denials == 0)
 			continue;
-		nulls[0] = d.at == 0;
-		values[0] = TimestampTzGetDatum(d.at);
-		values[1] = Int32GetDatum(d.pid);
-		values[2] = text_or_null(d.type, &nulls[2]);
-		values[3] = name_or_null(OidIsValid(d.dbid) ? get_database_name(d.dbid) : NULL, &nulls[3]);
-		values[4] = name_or_null(OidIsValid(d.roleid) ? GetUserNameFromId(d.roleid, true) : NULL, &nulls[4]);
-		values[5] = CStringGetTextDatum(pgseccomp_syscall_text(d.nr));
-		values[6] = Int32GetDatum(d.nr);
-		values[7] = CStringGetTextDatum(pgseccomp_errno_text(d.err));
-		values[8] = CStringGetTextDatum(pgseccomp_level_name(d.level));
-		values[9] = text_or_null(clean_query(d.query), &nulls[9]);
+		if (i < ROLE_SLOTS && key - 1 > PG_UINT32_MAX)
+			continue;			/* not a role: written by a compromised process */
+		values[0] = name_or_null(i < ROLE_SLOTS && OidIsValid((Oid) (key - 1)) ?
+								 GetUserNameFromId((Oid) (key - 1), true) : NULL, &nulls[0]);
+		values[1] = BoolGetDatum(i == ROLE_OTHERS);
+		values[2] = Int64GetDatum(denials);
+		values[3] = Int64GetDatum(Max(denials - in_ring[i], 0));
+		values[4] = Int32GetDatum((int32) pg_atomic_read_u32(&rc->entries));
+		values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&rc->unrecorded));
+		values[6] = Int32GetDatum(EVIDENCE_PER_ROLE);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -493,8 +924,19 @@ PG_FUNCTION_INFO_V1(pg_seccomp_denials_reset);
 Datum
 pg_seccomp_denials_reset(PG_FUNCTION_ARGS)
 {
+	int			i;
+
 	require_reports();
 	pg_atomic_write_u64(&reports->base, pg_atomic_read_u64(&reports->next));
+	for (i = 0; i < EVIDENCE_SLOTS; i++)
+		pg_atomic_write_u32(&reports->evidence[i].state, 0);
+	for (i = 0; i <= ROLE_SLOTS; i++)
+	{
+		pg_atomic_write_u64(&reports->roles[i].key, 0);
+		pg_atomic_write_u32(&reports->roles[i].entries, 0);
+		pg_atomic_write_u64(&reports->roles[i].denials, 0);
+		pg_atomic_write_u64(&reports->roles[i].unrecorded, 0);
+	}
 	pg_atomic_write_u64(&reports->since, (uint64) GetCurrentTimestamp());
 	PG_RETURN_VOID();
 }
@@ -627,10 +1069,136 @@ pg_seccomp_learned_reset(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* Denials of one role and backend type not logged in a pass. */
+typedef struct NotLogged
+{
+	Oid			roleid;
+	char		type[TYPE_LEN];		/* "" when the denial got no entry */
+	int64		n;
+} NotLogged;
+
+static NotLogged *
+not_logged_find(NotLogged *all, int *n, Oid role, const char *type)
+{
+	int			i;
+
+	for (i = 0; i < *n; i++)
+		if (all[i].roleid == role && strcmp(all[i].type, type) == 0)
+			return &all[i];
+	all[*n].roleid = role;
+	strlcpy(all[*n].type, type, TYPE_LEN);
+	all[*n].n = 0;
+	return &all[(*n)++];
+}
+
+static int
+compare_not_logged(const void *a, const void *b)
+{
+	const NotLogged *x = a;
+	const NotLogged *y = b;
+
+	return x->n > y->n ? -1 : x->n < y->n ? 1 : 0;
+}
+
+/*
+ * The denials of this pass by role and backend type, from the counts of
+ * the evidence and of the roles since the previous pass, less those
+ * logged, the most first.
+ */
+static NotLogged *
+not_logged(const NotLogged *logged, int nlogged, int *nout)
+{
+	static uint64 seen_count[EVIDENCE_SLOTS];
+	static uint64 seen_unrecorded[ROLE_SLOTS + 1];
+	static uint64 seen_since = 0;
+	NotLogged  *all = palloc(sizeof(NotLogged) * (EVIDENCE_SLOTS + ROLE_SLOTS + 1 + LOG_PER_PASS));
+	int			n = 0;
+	uint64		since = pg_atomic_read_u64(&reports->since);
+	int			i;
+
+	if (since != seen_since)
+	{
+		/* A reset or a new shared memory: every count starts again. */
+		memset(seen_count, 0, sizeof(seen_count));
+		memset(seen_unrecorded, 0, sizeof(seen_unrecorded));
+		seen_since = since;
+	}
+	for (i = 0; i < EVIDENCE_SLOTS; i++)
+	{
+		Evidence   *e = &reports->evidence[i];
+		uint64		count;
+		char		type[TYPE_LEN];
+
+		if (pg_atomic_read_u32(&e->state) != 2)
+			continue;
+		pg_read_barrier();
+		count = pg_atomic_read_u64(&e->count);
+		if (count < seen_count[i])
+			seen_count[i] = 0;	/* taken again after a reset */
+		if (count == seen_count[i])
+			continue;
+		memcpy(type, e->type, TYPE_LEN);
+		type[TYPE_LEN - 1] = '\0';
+		not_logged_find(all, &n, e->roleid, type)->n += count - seen_count[i];
+		seen_count[i] = count;
+	}
+	for (i = 0; i <= ROLE_SLOTS; i++)
+	{
+		RoleCount  *rc = &reports->roles[i];
+		uint64		key = pg_atomic_read_u64(&rc->key);
+		uint64		unrecorded = pg_atomic_read_u64(&rc->unrecorded);
+
+		if (unrecorded < seen_unrecorded[i])
+			seen_unrecorded[i] = 0;
+		if (unrecorded == seen_unrecorded[i])
+			continue;
+		not_logged_find(all, &n, i < ROLE_SLOTS && key != 0 ? (Oid) (key - 1) : InvalidOid, "")->n +=
+			unrecorded - seen_unrecorded[i];
+		seen_unrecorded[i] = unrecorded;
+	}
+	for (i = 0; i < nlogged; i++)
+		not_logged_find(all, &n, logged[i].roleid, logged[i].type)->n--;
+	qsort(all, n, sizeof(NotLogged), compare_not_logged);
+	*nout = n;
+	return all;
+}
+
+/* "role "x" (client backend) 10990, ...", in a transaction. */
+static char *
+not_logged_text(const NotLogged *all, int n)
+{
+	StringInfoData buf;
+	int			named = 0;
+	int64		others = 0;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n && all[i].n > 0; i++)
+	{
+		const char *role;
+
+		if (named == LOG_ROLES_NAMED)
+		{
+			others += all[i].n;
+			continue;
+		}
+		role = OidIsValid(all[i].roleid) ? GetUserNameFromId(all[i].roleid, true) : "-";
+		if (role == NULL)
+			role = psprintf("%u", all[i].roleid);
+		appendStringInfo(&buf, "%srole \"%s\" (%s) %lld", named ? ", " : "", role,
+						 all[i].type[0] ? all[i].type : "no summary entry", (long long) all[i].n);
+		named++;
+	}
+	if (others > 0)
+		appendStringInfo(&buf, ", others %lld", (long long) others);
+	return buf.data;
+}
+
 /*
  * In the compile worker, about once a second: write the denials since the
  * last pass to the server log, at most LOG_PER_PASS of them, and a count of
- * the others, which seccomp_denials() still has.
+ * the others by role and backend type, which seccomp_denials() and
+ * seccomp_denial_summary() still have.
  */
 void
 pgseccomp_log_denials(void)
@@ -640,6 +1208,9 @@ pgseccomp_log_denials(void)
 	uint64		pos;
 	uint64		skipped = 0;
 	int			written = 0;
+	NotLogged	done[LOG_PER_PASS];
+	NotLogged  *whose;
+	int			nwhose;
 	bool		in_xact = false;
 	MemoryContext caller = CurrentMemoryContext;
 
@@ -655,7 +1226,7 @@ pgseccomp_log_denials(void)
 	}
 	for (pos = logged; pos < next; pos++)
 	{
-		Denial		d;
+		DenialRecord d;
 		const char *role;
 		const char *db;
 		const char *query;
@@ -681,17 +1252,30 @@ pgseccomp_log_denials(void)
 				 errdetail("Process %d (%s), %s filter%s%s.", d.pid, d.type,
 						   pgseccomp_level_name(d.level),
 						   query[0] ? ", statement: " : "", query)));
+		done[written].roleid = d.roleid;
+		strlcpy(done[written].type, d.type, TYPE_LEN);
+		done[written].n = 1;
 		written++;
 	}
+	/* Every pass, so that the counts of the next one start from here. */
+	whose = not_logged(done, written, &nwhose);
+	if (skipped > 0)
+	{
+		if (!in_xact)
+		{
+			StartTransactionCommand();
+			in_xact = true;
+		}
+		ereport(LOG,
+				(errmsg("pgseccomp did not log %llu denials", (unsigned long long) skipped),
+				 errdetail("At most %d denials are logged per second; seccomp_denials() keeps the last %d. Not logged, by role and process type: %s. seccomp_denial_summary() keeps the first and the latest of each role, process type and syscall.",
+						   LOG_PER_PASS, DENIALS_KEPT, nwhose > 0 && whose[0].n > 0 ? not_logged_text(whose, nwhose) : "unknown")));
+	}
+	pfree(whose);
 	if (in_xact)
 	{
 		CommitTransactionCommand();
 		MemoryContextSwitchTo(caller);	/* the commit leaves TopMemoryContext */
 	}
-	if (skipped > 0)
-		ereport(LOG,
-				(errmsg("pgseccomp did not log %llu denials", (unsigned long long) skipped),
-				 errdetail("At most %d denials are logged per second; seccomp_denials() keeps the last %d.",
-						   LOG_PER_PASS, DENIALS_KEPT)));
 	logged = next;
 }

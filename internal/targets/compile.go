@@ -67,7 +67,7 @@ func Build(req *Request, t *names.Table) *Result {
 	return res
 }
 
-// compareLogins fills each target's Stricter, and adds to every lint the
+// compareLogins fills each target's Stricter, and adds to the lint the
 // login filters (the session's and the listed roles') that are looser
 // than another: c/roles.c refuses the commands by which a session would
 // become a role of a looser one, looking up only Stricter. Only a request
@@ -99,11 +99,20 @@ func compareLogins(targets []settings.Target, results []TargetResult, t *names.T
 		}
 		results[i].Stricter = string(b)
 	}
+	// seccomp_lint() shows every target's lint: these concern them all, so
+	// they go with one of them, the session filter's when it compiled.
 	issues := policy.RoleIssues(logins, t)
-	for i := range results {
-		if results[i].Err == nil {
-			results[i].Lint = append(results[i].Lint, issues...)
+	home := -1
+	for i, target := range targets {
+		if results[i].Err == nil && (home < 0 || target.Role == "" && target.Type == "") {
+			home = i
 		}
+		if home == i && target.Role == "" && target.Type == "" {
+			break
+		}
+	}
+	if home >= 0 {
+		results[home].Lint = append(results[home].Lint, issues...)
 	}
 }
 
@@ -123,8 +132,7 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 		}
 		stack = append(stack, newest)
 	}
-	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: append(policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t),
-		policy.ScopeIssues(g.Scope, stack, t)...), stack: stack}
+	tr := TargetResult{Rows: policy.Describe(stack), Warnings: warnings, Lint: lintOf(g, s, target, stack, t), stack: stack}
 	switch {
 	case newest == nil:
 	case len(target.Clients) > 0:
@@ -139,6 +147,33 @@ func compileTarget(g *Global, target settings.Target, t *names.Table, trap *bpf.
 		return TargetResult{Err: fmt.Errorf("could not build the filter: %w", err)}
 	}
 	return tr
+}
+
+// lintOf is the lint of the global settings and of one target's, whose
+// rows name the target: "session" for the session filter, "role NAME" for
+// a role's override and "type KEY" for a backend type's, so that
+// seccomp_lint() can show every target of the cluster side by side.
+func lintOf(g *Global, s *Session, target settings.Target, stack []*policy.Filter, t *names.Table) []policy.Issue {
+	issues := append(policy.Lint(g.Policy, g.Filter, g.Warnings, g.IOMethod, s.Policy, t),
+		policy.ScopeIssues(g.Scope, stack, t)...)
+	context := TargetContext(target)
+	for i := range issues {
+		if issues[i].Context == "session" {
+			issues[i].Context = context
+		}
+	}
+	return issues
+}
+
+// TargetContext names a target in seccomp_lint()'s context column.
+func TargetContext(target settings.Target) string {
+	switch {
+	case target.Role != "":
+		return "role " + target.Role
+	case target.Type != "":
+		return "type " + target.Type
+	}
+	return "session"
 }
 
 // Request is a decoded request.
