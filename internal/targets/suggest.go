@@ -18,7 +18,8 @@ import (
 // cannot see (bpf.Untrapped: at the global level all of them, at session
 // levels all but those that create processes or run programs), plus what
 // a backend needs on paths a workload may not take (policy.ClientFloor,
-// policy.RarePaths), each with its family (names.Families), so that glibc's
+// policy.RarePaths), the syscalls whose callers cannot handle an error
+// (policy.CannotFail), each with its family (names.Families), so that glibc's
 // choice between siblings cannot break it.
 
 // Suggestion is what a "[suggest]" request says was learned: how many of
@@ -188,8 +189,8 @@ func (s *suggester) allowList(a *addition) string {
 		}
 	}
 	// What learning cannot see or may miss, then every learned syscall's family.
-	for _, name := range append(append(append([]string(nil), bpf.Untrapped...), policy.ClientFloor...),
-		policy.RarePaths...) {
+	for _, name := range append(append(append(append([]string(nil), bpf.Untrapped...), policy.ClientFloor...),
+		policy.RarePaths...), policy.CannotFail...) {
 		add(name)
 	}
 	for _, fam := range names.Families() {
