@@ -8,9 +8,9 @@ OBJS = c/pgseccomp.o c/settings.o c/wire.o c/helper.o c/compile.o c/install.o c/
 PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
 
 EXTENSION = pgseccomp
-# CREATE EXTENSION runs 1.0, then the updates to 1.1, 1.2 and 1.3.
+# CREATE EXTENSION runs 1.0, then the updates to 1.1, 1.2, 1.3 and 1.4.
 DATA = sql/pgseccomp--1.0.sql sql/pgseccomp--1.0--1.1.sql sql/pgseccomp--1.1--1.2.sql \
-	sql/pgseccomp--1.2--1.3.sql
+	sql/pgseccomp--1.2--1.3.sql sql/pgseccomp--1.3--1.4.sql
 
 PG_CONFIG ?= pg_config
 GO ?= go
