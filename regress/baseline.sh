@@ -173,5 +173,4 @@ END { for (g in set) { printf "@postgres-%s\n", g; printf "%s\n", set[g] } }' "$
 	awk '/^@/ { print; next } { n = split($0, a, " "); out = ""; len = 0; for (i = 1; i <= n; i++) { if (len + length(a[i]) > 70) { print out; out = ""; len = 0 } out = out (out == "" ? "" : " ") a[i]; len += length(a[i]) + 1 } print out }'
 # The archiver's programs (not PostgreSQL's: their syscalls are not trapped).
 echo "@postgres-archive-command"
-sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' "$pub/trace/archiver"* | sort -u | tr '\n' ' ' | fold -s -w 72
-echo
+sed -n 's/^[0-9]* *\([a-z_0-9]*\)(.*/\1/p' "$pub/trace/archiver"* | sort -u | xargs | fold -s -w 72 | sed 's/ *$//'

@@ -179,8 +179,8 @@ func (s *suggester) baseline(a *addition, add func(string)) {
 	switch {
 	case !a.sess:
 		for _, g := range names.GroupNames() {
-			if strings.HasPrefix(g, "postgres-") {
-				groups = append(groups, "@"+g)
+			if strings.HasPrefix(g, "@postgres-") {
+				groups = append(groups, g)
 			}
 		}
 	default:
@@ -210,16 +210,17 @@ func (s *suggester) baseline(a *addition, add func(string)) {
 func unseen(a *addition) []string {
 	var out []string
 	for _, g := range names.GroupNames() {
-		if !strings.HasPrefix(g, "postgres-") || "@"+g == SessionBaseline ||
-			g == "postgres-server" || g == "postgres-backend" || g == "postgres-archive-command" {
+		switch g {
+		case SessionBaseline, "@postgres-server", "@postgres-backend", "@postgres-archive-command",
+			"@postgres-not-initialized", "@postgres-pgseccomp-compiler":
 			continue
 		}
 		seen := false
 		for t := range a.types {
-			seen = seen || BaselineGroup(t) == "@"+g
+			seen = seen || BaselineGroup(t) == g
 		}
-		if !seen {
-			out = append(out, strings.TrimPrefix(g, "postgres-"))
+		if strings.HasPrefix(g, "@postgres-") && !seen {
+			out = append(out, strings.TrimPrefix(g, "@postgres-"))
 		}
 	}
 	return out
