@@ -29,8 +29,9 @@ CREATE ROLE regress_client LOGIN;
 GRANT EXECUTE ON FUNCTION set_client_filter(text, text, text, text, text) TO regress_client;
 });
 
-# The learning window: ordinary SQL work, no autovacuum, no walsender.
-$node->command_ok([ 'pgbench', '-i', '-s', '1', '-q', '-p', $node->port, '-h', $node->host, 'postgres' ],
+# The learning window: ordinary SQL work, no vacuum, no walsender.
+# pgbench's initialization without its VACUUM: nothing vacuums while learning.
+$node->command_ok([ 'pgbench', '-i', '-I', 'dtg', '-s', '1', '-q', '-p', $node->port, '-h', $node->host, 'postgres' ],
 	'learning: pgbench initialization');
 $node->command_ok([ 'pgbench', '-T', '2', '-c', '2', '-p', $node->port, '-h', $node->host, 'postgres' ],
 	'learning: pgbench run');
@@ -77,8 +78,9 @@ like($suggestion, qr/^# pgseccomp\.global_syscall_allow: never observed: .*\baut
 like($suggestion, qr/^pgseccomp\.session_syscall_allow = '.*\bseccomp\b/m, 'the session list allows seccomp for set_client_filter');
 like($suggestion, qr/^pgseccomp\.session_syscall_allow = '.*\bgeteuid\b/m, 'the session list allows geteuid');
 
-# Applied, with autovacuum on and a short naptime.
-write_conf($node, 'suggested.conf', "$suggestion\nautovacuum = on\nautovacuum_naptime = 1s\n");
+# Applied, with autovacuum on, a short naptime, and its runs logged (which
+# measures their resource usage).
+write_conf($node, 'suggested.conf', "$suggestion\nautovacuum = on\nautovacuum_naptime = 1s\nlog_autovacuum_min_duration = 0\n");
 $node->restart;
 is($node->safe_psql('postgres', q{SELECT filter_action FROM seccomp_filter()
  WHERE syscall = '<default>' AND context = 'global'}), 'global->error', 'the global level now denies by default');
