@@ -116,6 +116,22 @@ my $reset_at = $node->safe_psql('postgres', q{SELECT seccomp_learned_reset(); SE
 $node->restart;
 is($node->safe_psql('postgres', qq{SELECT count(*) FROM seccomp_learned() WHERE first_at < '$reset_at'}),
 	'0', 'after seccomp_learned_reset() and a restart, nothing of before is back');
+
+# The file is input: one that is not what the server wrote is ignored.
+$node->stop;
+my $file = $node->data_dir . '/pg_stat/pgseccomp_learned.stat';
+ok(-f $file, 'the learned data are kept in pg_stat/pgseccomp_learned.stat');
+my $data = slurp_file($file);
+open(my $fh, '>', $file) or die "could not write $file: $!";
+binmode $fh;
+print $fh substr($data, 0, 12) . pack('l', 1 << 30) . substr($data, 16);
+close($fh);
+my $offset = -s $node->logfile;
+$node->start;
+like(slurp_file($node->logfile, $offset), qr/ignoring pgseccomp's learned syscalls in "pg_stat\/pgseccomp_learned.stat": the file is not one this server wrote/,
+	'a learned file whose counts do not match its size is ignored, with a LOG');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM seccomp_learned() WHERE coalesce(first_at, '-infinity') < pg_postmaster_start_time()}),
+	'0', 'and nothing of it is restored');
 $node->stop;
 
 # The lint warns about a syscall that cannot fail denied with an errno.
