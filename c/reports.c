@@ -124,6 +124,7 @@ bool		pgseccomp_process_authenticated = false;
 
 /* This process's observation per level, once made (MyProcPid's). */
 static Observed *observing[PGSECCOMP_LEVEL_SESSION + 1];
+static TimestampTz observed_at[PGSECCOMP_LEVEL_SESSION + 1];	/* when last written */
 static int	observing_pid = 0;
 
 /*
@@ -373,14 +374,19 @@ observe(int level, const char *owner, TimestampTz now)
 	if (observing_pid != MyProcPid)
 	{
 		memset(observing, 0, sizeof(observing));
+		memset(observed_at, 0, sizeof(observed_at));
 		observing_pid = MyProcPid;
 	}
 	o = observing[level];
 	process_type(type);
 	if (o != NULL && same_observed(o, level, owner, type))
 	{
-		if (now != 0)
+		/* At most once a second: the entry is shared by every process of the type. */
+		if (now != 0 && now - observed_at[level] >= USECS_PER_SEC)
+		{
 			pg_atomic_write_u64(&o->last, (uint64) now);
+			observed_at[level] = now;
+		}
 		return;
 	}
 	if (strcmp(type, GetBackendTypeDesc(B_INVALID)) == 0 || owner[0] == '\0' ||
@@ -400,6 +406,7 @@ observe(int level, const char *owner, TimestampTz now)
 		pg_atomic_write_u64(&o->last, (uint64) now);
 	}
 	observing[level] = o;
+	observed_at[level] = now;
 }
 
 /* Does an owner's level learn, by the settings this process has? */
