@@ -233,6 +233,7 @@ remember(const StoredTarget *t, int program, int ninsns)
 	stack->stack_insns = pgseccomp_global_ninsns + 4 + (program != 0 ? ninsns + 4 : 0);
 	pgseccomp_stack = stack;
 	confined_pid = MyProcPid;
+	pgseccomp_observe_process();
 	/* Its slot is written with its first client filter: until then, none. */
 }
 

@@ -74,7 +74,10 @@ static void
 client_authentication(Port *port, int status)
 {
 	/* Ours first: nothing later in the chain runs unfiltered. */
+	pgseccomp_process_authenticated = (status == STATUS_OK);
 	pgseccomp_client_authentication(port, status);
+	if (status == STATUS_OK && pgseccomp_enabled)
+		pgseccomp_observe_process();
 	if (prev_client_auth_hook)
 		prev_client_auth_hook(port, status);
 }

@@ -18,6 +18,7 @@
 #include "reports.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -30,6 +31,8 @@
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "postmaster/bgworker.h"
+#include "replication/walsender.h"
+#include "storage/fd.h"
 #include "storage/ipc.h"
 #include "storage/pg_shmem.h"
 #include "storage/shmem.h"
@@ -60,6 +63,13 @@
 #define LOG_ROLES_NAMED 5
 #define LEARNED_SLOTS 4096
 #define LEARNED_PROBES 64
+#define OBSERVED_SLOTS 512
+/* Learned data kept across restarts, and how often the compile worker writes them. */
+#define LEARNED_FILE "pg_stat/pgseccomp_learned.stat"
+#define LEARNED_FILE_MAGIC 0x50534c31	/* "PSL1" */
+#define PERSIST_EVERY_SECS 60
+/* In Reports.changes: a reset the file does not show yet. */
+#define RESET_PENDING (UINT64CONST(1) << 63)
 #define QUERY_LEN ((int) sizeof(((LearnedSyscall *) 0)->query))
 #define TYPE_LEN ((int) sizeof(((LearnedSyscall *) 0)->type))
 /* In the compile worker: lines of the server log per pass, about a second. */
@@ -124,16 +134,35 @@ typedef struct Learned
 	char		query[QUERY_LEN];
 } Learned;
 
+/*
+ * What a learning level observed: per level, owner and backend type, how
+ * many processes it confined while learning, and when the first and the
+ * last of them were seen (at its confinement, and at each learned trap).
+ */
+typedef struct Observed
+{
+	pg_atomic_uint32 state;		/* 0 free, 1 being filled, 2 ready */
+	uint32		hash;
+	int32		level;
+	char		owner[PGSECCOMP_OWNER_LEN];
+	char		type[TYPE_LEN];
+	pg_atomic_uint64 processes;
+	pg_atomic_uint64 first;
+	pg_atomic_uint64 last;
+} Observed;
+
 typedef struct Reports
 {
 	pg_atomic_uint64 next;		/* denials ever written */
 	pg_atomic_uint64 base;		/* next at the last reset */
 	pg_atomic_uint64 learned_dropped;
 	pg_atomic_uint64 since;		/* TimestampTz of the last reset */
+	pg_atomic_uint64 changes;	/* learned or observed entries added, resets */
 	Denial		denials[DENIALS_KEPT];
 	Evidence	evidence[EVIDENCE_SLOTS];
 	RoleCount	roles[ROLE_SLOTS + 1];	/* the last one: every other role */
 	Learned		learned[LEARNED_SLOTS];
+	Observed	observed[OBSERVED_SLOTS];
 } Reports;
 
 static Reports *reports = NULL;
@@ -141,6 +170,12 @@ static Reports *reports = NULL;
 char		pgseccomp_process_owner[PGSECCOMP_OWNER_LEN] = "";
 bool		pgseccomp_process_is_helper = false;
 bool		pgseccomp_process_forked = false;
+bool		pgseccomp_process_authenticated = false;
+
+/* This process's observation per level, once made (MyProcPid's). */
+static Observed *observing[PGSECCOMP_LEVEL_SESSION + 1];
+static TimestampTz observed_at[PGSECCOMP_LEVEL_SESSION + 1];	/* when last written */
+static int	observing_pid = 0;
 
 /*
  * Shared memory is unmapped at exit, and right after fork by processes that
@@ -192,6 +227,8 @@ process_type(char *buf)
 		t = MyProcPid == PostmasterPid ? "postmaster" : "standalone backend";
 	else if (MyBackendType == B_BG_WORKER && MyBgworkerEntry)
 		t = MyBgworkerEntry->bgw_type;
+	else if (am_walsender)
+		t = GetBackendTypeDesc(B_WAL_SENDER);
 	else
 		t = GetBackendTypeDesc(MyBackendType);
 	strlcpy(buf, t, TYPE_LEN);
@@ -418,6 +455,7 @@ learn_one(int nr, int level, const char *owner)
 			pg_atomic_write_u64(&e->last, (uint64) now);
 			pg_write_barrier();
 			pg_atomic_write_u32(&e->state, 2);
+			pg_atomic_fetch_add_u64(&reports->changes, 1);
 			return;
 		}
 		/* Being filled (perhaps by this very process, interrupted): try further on. */
@@ -430,6 +468,129 @@ learn_one(int nr, int level, const char *owner)
 		}
 	}
 	pg_atomic_fetch_add_u64(&reports->learned_dropped, 1);
+}
+
+static uint32
+observed_hash(int level, const char *owner, const char *type)
+{
+	return learned_hash(-1, level, InvalidOid, owner, type);
+}
+
+static bool
+same_observed(const Observed *o, int level, const char *owner, const char *type)
+{
+	return o->level == level && strncmp(o->owner, owner, PGSECCOMP_OWNER_LEN) == 0 &&
+		strncmp(o->type, type, TYPE_LEN) == 0;
+}
+
+/*
+ * The entry of a level, owner and type, made if missing (processes 0), or
+ * NULL when the table is full. Async-signal-safe, like learn_one.
+ */
+static Observed *
+observed_entry(int level, const char *owner, const char *type, TimestampTz first)
+{
+	uint32		h = observed_hash(level, owner, type);
+	int			i;
+
+	for (i = 0; i < LEARNED_PROBES; i++)
+	{
+		Observed   *o = &reports->observed[(h + i) % OBSERVED_SLOTS];
+		uint32		state = pg_atomic_read_u32(&o->state);
+
+		if (state == 0 && pg_atomic_compare_exchange_u32(&o->state, &state, 1))
+		{
+			o->hash = h;
+			o->level = level;
+			strlcpy(o->owner, owner, PGSECCOMP_OWNER_LEN);
+			strlcpy(o->type, type, TYPE_LEN);
+			pg_atomic_write_u64(&o->processes, 0);
+			pg_atomic_write_u64(&o->first, (uint64) first);
+			pg_atomic_write_u64(&o->last, (uint64) first);
+			pg_write_barrier();
+			pg_atomic_write_u32(&o->state, 2);
+			pg_atomic_fetch_add_u64(&reports->changes, 1);
+			return o;
+		}
+		if (state == 2 && o->hash == h && same_observed(o, level, owner, type))
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * Count this process once for a learning level, as the type it is now, and
+ * note the time it was last seen. Not before its type is known: a child
+ * not yet initialized, a client backend or walsender not yet
+ * authenticated (a walsender starts as a client backend).
+ */
+static void
+observe(int level, const char *owner, TimestampTz now)
+{
+	char		type[TYPE_LEN];
+	Observed   *o;
+
+	if (observing_pid != MyProcPid)
+	{
+		memset(observing, 0, sizeof(observing));
+		memset(observed_at, 0, sizeof(observed_at));
+		observing_pid = MyProcPid;
+	}
+	o = observing[level];
+	process_type(type);
+	if (o != NULL && same_observed(o, level, owner, type))
+	{
+		/* At most once a second: the entry is shared by every process of the type. */
+		if (now != 0 && now - observed_at[level] >= USECS_PER_SEC)
+		{
+			pg_atomic_write_u64(&o->last, (uint64) now);
+			observed_at[level] = now;
+		}
+		return;
+	}
+	if (strcmp(type, GetBackendTypeDesc(B_INVALID)) == 0 || owner[0] == '\0' ||
+		(IsUnderPostmaster && (MyBackendType == B_BACKEND || am_walsender) &&
+		 !pgseccomp_process_authenticated))
+		return;
+	o = observed_entry(level, owner, type, now);
+	if (o == NULL)
+		return;
+	pg_atomic_fetch_add_u64(&o->processes, 1);
+	if (now != 0)
+	{
+		uint64		first = pg_atomic_read_u64(&o->first);
+
+		if (first == 0 || (uint64) now < first)
+			pg_atomic_write_u64(&o->first, (uint64) now);
+		pg_atomic_write_u64(&o->last, (uint64) now);
+	}
+	observing[level] = o;
+	observed_at[level] = now;
+}
+
+/* Does an owner's level learn, by the settings this process has? */
+static bool
+level_learns(int level, const char *owner)
+{
+	const char *setting = pgseccomp_learning_setting(level, owner);
+	const char *value = setting ? GetConfigOption(setting, true, false) : NULL;
+
+	return value != NULL && pg_strcasecmp(value, "learn") == 0;
+}
+
+void
+pgseccomp_observe_process(void)
+{
+	TimestampTz now;
+
+	if (!REPORTS_MAPPED())
+		return;
+	now = GetCurrentTimestamp();
+	if (level_learns(PGSECCOMP_LEVEL_GLOBAL, "G"))
+		observe(PGSECCOMP_LEVEL_GLOBAL, "G", now);
+	if (pgseccomp_process_owner[0] != '\0' &&
+		level_learns(PGSECCOMP_LEVEL_SESSION, pgseccomp_process_owner))
+		observe(PGSECCOMP_LEVEL_SESSION, pgseccomp_process_owner, now);
 }
 
 void
@@ -463,9 +624,26 @@ pgseccomp_report_learned(int nr, bool global, bool session)
 		return;
 	}
 	if (global)
+	{
 		learn_one(nr, PGSECCOMP_LEVEL_GLOBAL, "G");
+		observe(PGSECCOMP_LEVEL_GLOBAL, "G", now_or_zero(nr));
+	}
 	if (session)
+	{
 		learn_one(nr, PGSECCOMP_LEVEL_SESSION, pgseccomp_process_owner);
+		observe(PGSECCOMP_LEVEL_SESSION, pgseccomp_process_owner, now_or_zero(nr));
+	}
+}
+
+static void persist_learned(void);
+static void restore_learned(void);
+
+/* In the postmaster, at shutdown and before a crash restart. */
+static void
+persist_at_exit(int code, Datum arg)
+{
+	if (reports != NULL)
+		persist_learned();
 }
 
 static void
@@ -503,6 +681,7 @@ pgseccomp_reports_init(void)
 			pg_atomic_init_u64(&reports->roles[i].denials, 0);
 			pg_atomic_init_u64(&reports->roles[i].unrecorded, 0);
 		}
+		pg_atomic_init_u64(&reports->changes, 0);
 		for (i = 0; i < LEARNED_SLOTS; i++)
 		{
 			pg_atomic_init_u32(&reports->learned[i].state, 0);
@@ -510,6 +689,15 @@ pgseccomp_reports_init(void)
 			pg_atomic_init_u64(&reports->learned[i].first, 0);
 			pg_atomic_init_u64(&reports->learned[i].last, 0);
 		}
+		for (i = 0; i < OBSERVED_SLOTS; i++)
+		{
+			pg_atomic_init_u32(&reports->observed[i].state, 0);
+			pg_atomic_init_u64(&reports->observed[i].processes, 0);
+			pg_atomic_init_u64(&reports->observed[i].first, 0);
+			pg_atomic_init_u64(&reports->observed[i].last, 0);
+		}
+		if (!IsUnderPostmaster)
+			restore_learned();
 	}
 	/*
 	 * The postmaster's: it runs before the unmapping, registered earlier.
@@ -517,6 +705,9 @@ pgseccomp_reports_init(void)
 	 * mapped while they run (but the logger, which reports.c checks for).
 	 */
 	on_shmem_exit(forget_reports, (Datum) 0);
+	/* Runs before forget_reports: what was learned, for the next start. */
+	if (!IsUnderPostmaster)
+		on_shmem_exit(persist_at_exit, (Datum) 0);
 	for (i = 0; i < early_n; i++)
 		learn_one(early_nr[i], PGSECCOMP_LEVEL_GLOBAL, "G");
 }
@@ -1019,6 +1210,329 @@ pgseccomp_learned_collect(LearnedSyscall **out)
 	return m;
 }
 
+/* An observation, copied out and checked. */
+typedef struct ObservedCopy
+{
+	int32		level;
+	char		owner[PGSECCOMP_OWNER_LEN];
+	char		type[TYPE_LEN];
+	int64		processes;
+	TimestampTz first;
+	TimestampTz last;
+} ObservedCopy;
+
+static bool
+read_observed(int i, ObservedCopy *out)
+{
+	Observed   *o = &reports->observed[i];
+
+	if (pg_atomic_read_u32(&o->state) != 2)
+		return false;
+	pg_read_barrier();
+	out->level = o->level;
+	memcpy(out->owner, o->owner, PGSECCOMP_OWNER_LEN);
+	out->owner[PGSECCOMP_OWNER_LEN - 1] = '\0';
+	memcpy(out->type, o->type, TYPE_LEN);
+	out->type[TYPE_LEN - 1] = '\0';
+	out->processes = (int64) pg_atomic_read_u64(&o->processes);
+	out->first = (TimestampTz) pg_atomic_read_u64(&o->first);
+	out->last = (TimestampTz) pg_atomic_read_u64(&o->last);
+	return out->processes >= 0 &&
+		(out->level == PGSECCOMP_LEVEL_GLOBAL || out->level == PGSECCOMP_LEVEL_SESSION);
+}
+
+/* Every observation; the count. */
+int
+pgseccomp_observed_collect(int32 **level, char ***owner, char ***type, int64 **processes,
+						   TimestampTz **first, TimestampTz **last)
+{
+	int			n = 0;
+	int			i;
+
+	require_reports();
+	*level = palloc(sizeof(int32) * OBSERVED_SLOTS);
+	*owner = palloc(sizeof(char *) * OBSERVED_SLOTS);
+	*type = palloc(sizeof(char *) * OBSERVED_SLOTS);
+	*processes = palloc(sizeof(int64) * OBSERVED_SLOTS);
+	*first = palloc(sizeof(TimestampTz) * OBSERVED_SLOTS);
+	*last = palloc(sizeof(TimestampTz) * OBSERVED_SLOTS);
+	for (i = 0; i < OBSERVED_SLOTS; i++)
+	{
+		ObservedCopy o;
+
+		if (!read_observed(i, &o))
+			continue;
+		(*level)[n] = o.level;
+		(*owner)[n] = pstrdup(o.owner);
+		(*type)[n] = pstrdup(o.type);
+		(*processes)[n] = o.processes;
+		(*first)[n] = o.first;
+		(*last)[n] = o.last;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Persistence: what was learned and observed, written to LEARNED_FILE at
+ * shutdown (by the postmaster) and every PERSIST_EVERY_SECS while it
+ * changes (by the compile worker), atomically (a temporary file, then
+ * durable_rename), and read back when the postmaster creates shared memory.
+ * The file is input like shared memory: any process running as the server
+ * can write it, so reading checks every size and string and skips any
+ * record out of bounds.
+ */
+typedef struct LearnedFileHeader
+{
+	uint32		magic;
+	uint32		learned_size;	/* sizeof(LearnedSyscall) */
+	uint32		observed_size;	/* sizeof(ObservedCopy) */
+	int32		nlearned;
+	int32		nobserved;
+} LearnedFileHeader;
+
+static void
+persist_learned(void)
+{
+	const char *tmp = LEARNED_FILE ".tmp";
+	LearnedFileHeader h = {LEARNED_FILE_MAGIC, sizeof(LearnedSyscall), sizeof(ObservedCopy), 0, 0};
+	LearnedSyscall *all = palloc(sizeof(LearnedSyscall) * LEARNED_SLOTS);
+	ObservedCopy *obs = palloc(sizeof(ObservedCopy) * OBSERVED_SLOTS);
+	FILE	   *f;
+	int			i;
+	bool		ok;
+
+	for (i = 0; i < LEARNED_SLOTS; i++)
+	{
+		memset(&all[h.nlearned], 0, sizeof(LearnedSyscall));
+		if (read_learned(i, &all[h.nlearned]))
+			h.nlearned++;
+	}
+	for (i = 0; i < OBSERVED_SLOTS; i++)
+	{
+		memset(&obs[h.nobserved], 0, sizeof(ObservedCopy));
+		if (read_observed(i, &obs[h.nobserved]))
+			h.nobserved++;
+	}
+	f = AllocateFile(tmp, PG_BINARY_W);
+	if (f == NULL)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("could not write pgseccomp's learned syscalls to \"%s\": %m", tmp)));
+		goto done;
+	}
+	ok = fwrite(&h, sizeof(h), 1, f) == 1 &&
+		(h.nlearned == 0 || fwrite(all, sizeof(LearnedSyscall), h.nlearned, f) == (size_t) h.nlearned) &&
+		(h.nobserved == 0 || fwrite(obs, sizeof(ObservedCopy), h.nobserved, f) == (size_t) h.nobserved) &&
+		fwrite(&h.magic, sizeof(h.magic), 1, f) == 1;
+	ok = (FreeFile(f) == 0) && ok;
+	if (!ok)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("could not write pgseccomp's learned syscalls to \"%s\": %m", tmp)));
+		unlink(tmp);
+		goto done;
+	}
+	(void) durable_rename(tmp, LEARNED_FILE, LOG);
+done:
+	pfree(all);
+	pfree(obs);
+}
+
+/* Put a learned row back; false when it is out of bounds or has no room. */
+static bool
+restore_learned_row(LearnedSyscall *l)
+{
+	uint32		h;
+	int			i;
+
+	l->owner[PGSECCOMP_OWNER_LEN - 1] = '\0';
+	l->type[sizeof(l->type) - 1] = '\0';
+	l->query[sizeof(l->query) - 1] = '\0';
+	if (l->nr < 0 || l->nr >= 4096 || l->calls < 0 ||
+		(l->level != PGSECCOMP_LEVEL_GLOBAL && l->level != PGSECCOMP_LEVEL_SESSION))
+		return false;
+	h = learned_hash(l->nr, l->level, l->roleid, l->owner, l->type);
+	for (i = 0; i < LEARNED_PROBES; i++)
+	{
+		Learned    *e = &reports->learned[(h + i) % LEARNED_SLOTS];
+
+		if (pg_atomic_read_u32(&e->state) != 0)
+			continue;
+		e->hash = h;
+		e->nr = l->nr;
+		e->level = l->level;
+		e->roleid = l->roleid;
+		strlcpy(e->owner, l->owner, PGSECCOMP_OWNER_LEN);
+		strlcpy(e->type, l->type, TYPE_LEN);
+		strlcpy(e->query, l->query, QUERY_LEN);
+		pg_atomic_write_u64(&e->calls, (uint64) l->calls);
+		pg_atomic_write_u64(&e->first, (uint64) l->first);
+		pg_atomic_write_u64(&e->last, (uint64) l->last);
+		pg_atomic_write_u32(&e->state, 2);
+		return true;
+	}
+	return false;
+}
+
+static bool
+restore_observed_row(ObservedCopy *c)
+{
+	Observed   *o;
+
+	c->owner[PGSECCOMP_OWNER_LEN - 1] = '\0';
+	c->type[TYPE_LEN - 1] = '\0';
+	if (c->processes < 0 || c->owner[0] == '\0' ||
+		(c->level != PGSECCOMP_LEVEL_GLOBAL && c->level != PGSECCOMP_LEVEL_SESSION))
+		return false;
+	o = observed_entry(c->level, c->owner, c->type, c->first);
+	if (o == NULL)
+		return false;
+	pg_atomic_write_u64(&o->processes, pg_atomic_read_u64(&o->processes) + (uint64) c->processes);
+	pg_atomic_write_u64(&o->last, Max(pg_atomic_read_u64(&o->last), (uint64) c->last));
+	return true;
+}
+
+static void
+restore_learned(void)
+{
+	LearnedFileHeader h;
+	FILE	   *f = AllocateFile(LEARNED_FILE, PG_BINARY_R);
+	int			skipped = 0;
+	int			i;
+	uint32		magic;
+	struct stat st;
+
+	if (f == NULL)
+	{
+		if (errno != ENOENT)
+			ereport(LOG,
+					(errcode_for_file_access(),
+					 errmsg("could not read pgseccomp's learned syscalls from \"%s\": %m", LEARNED_FILE)));
+		return;
+	}
+	if (fstat(fileno(f), &st) != 0 || fread(&h, sizeof(h), 1, f) != 1 ||
+		h.magic != LEARNED_FILE_MAGIC || h.learned_size != sizeof(LearnedSyscall) ||
+		h.observed_size != sizeof(ObservedCopy) ||
+		h.nlearned < 0 || h.nlearned > LEARNED_SLOTS ||
+		h.nobserved < 0 || h.nobserved > OBSERVED_SLOTS ||
+		st.st_size != (off_t) (sizeof(h) + (Size) h.nlearned * sizeof(LearnedSyscall) +
+							   (Size) h.nobserved * sizeof(ObservedCopy) + sizeof(magic)))
+	{
+		ereport(LOG,
+				(errmsg("ignoring pgseccomp's learned syscalls in \"%s\": the file is not one this server wrote",
+						LEARNED_FILE)));
+		FreeFile(f);
+		return;
+	}
+	for (i = 0; i < h.nlearned; i++)
+	{
+		LearnedSyscall l;
+
+		if (fread(&l, sizeof(l), 1, f) != 1)
+			break;
+		skipped += !restore_learned_row(&l);
+	}
+	for (i = 0; i < h.nobserved; i++)
+	{
+		ObservedCopy c;
+
+		if (fread(&c, sizeof(c), 1, f) != 1)
+			break;
+		skipped += !restore_observed_row(&c);
+	}
+	FreeFile(f);
+	if (skipped > 0)
+		ereport(LOG,
+				(errmsg("pgseccomp skipped %d learned entries of \"%s\" that were out of bounds",
+						skipped, LEARNED_FILE)));
+	pg_atomic_write_u64(&reports->changes, 0);
+}
+
+/*
+ * In the compile worker, about once a second: write what was learned when
+ * it changed and PERSIST_EVERY_SECS passed, or at once after a reset.
+ */
+void
+pgseccomp_persist_learned_tick(void)
+{
+	static uint64 written = 0;
+	static TimestampTz written_at = 0;
+	uint64		changes;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (reports == NULL)
+		return;
+	changes = pg_atomic_read_u64(&reports->changes);
+	if (changes == written)
+		return;
+	if ((changes & RESET_PENDING) == 0 &&
+		!TimestampDifferenceExceeds(written_at, now, PERSIST_EVERY_SECS * 1000))
+		return;
+	pg_atomic_fetch_and_u64(&reports->changes, ~RESET_PENDING);
+	persist_learned();
+	written = pg_atomic_read_u64(&reports->changes);
+	written_at = now;
+}
+
+PG_FUNCTION_INFO_V1(pg_get_seccomp_learning_coverage);
+
+/*
+ * seccomp_learning_coverage(): per level, owner and backend type, the
+ * processes observed while learning, when, and how many syscalls learned.
+ */
+Datum
+pg_get_seccomp_learning_coverage(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LearnedSyscall *all;
+	int			nlearned;
+	int32	   *level;
+	char	  **owner;
+	char	  **type;
+	int64	   *processes;
+	TimestampTz *first;
+	TimestampTz *last;
+	int			n;
+	int			i;
+	int			j;
+
+	require_reports();
+	InitMaterializedSRF(fcinfo, 0);
+	nlearned = pgseccomp_learned_collect(&all);
+	n = pgseccomp_observed_collect(&level, &owner, &type, &processes, &first, &last);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[8];
+		bool		nulls[8] = {0};
+		int64		learned = 0;
+		int			prev = -1;
+
+		for (j = 0; j < nlearned; j++)
+			if (all[j].level == level[i] && strcmp(all[j].owner, owner[i]) == 0 &&
+				strcmp(all[j].type, type[i]) == 0)
+			{
+				/* rows are sorted by level, owner, type, role, syscall */
+				learned += (prev < 0 || all[prev].nr != all[j].nr);
+				prev = j;
+			}
+		values[0] = CStringGetTextDatum(pgseccomp_level_name(level[i]));
+		values[1] = text_or_null(pgseccomp_learning_setting(level[i], owner[i]), &nulls[1]);
+		values[2] = text_or_null(type[i], &nulls[2]);
+		values[3] = name_or_null(strncmp(owner[i], "R:", 2) == 0 ? owner[i] + 2 : NULL, &nulls[3]);
+		values[4] = Int64GetDatum(processes[i]);
+		nulls[5] = first[i] == 0;
+		values[5] = TimestampTzGetDatum(first[i]);
+		nulls[6] = last[i] == 0;
+		values[6] = TimestampTzGetDatum(last[i]);
+		values[7] = Int64GetDatum(learned);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
 PG_FUNCTION_INFO_V1(pg_get_seccomp_learned);
 
 /* seccomp_learned(): what the learning levels allowed without naming it. */
@@ -1065,7 +1579,15 @@ pg_seccomp_learned_reset(PG_FUNCTION_ARGS)
 	require_reports();
 	for (i = 0; i < LEARNED_SLOTS; i++)
 		pg_atomic_write_u32(&reports->learned[i].state, 0);
+	for (i = 0; i < OBSERVED_SLOTS; i++)
+		pg_atomic_write_u32(&reports->observed[i].state, 0);
 	pg_atomic_write_u64(&reports->learned_dropped, 0);
+	/* Forgotten on disk too: now if this process may, else by the worker within a second. */
+	pg_atomic_fetch_or_u64(&reports->changes, RESET_PENDING);
+	if (unlink(LEARNED_FILE) != 0 && errno != ENOENT)
+		ereport(DEBUG1,
+				(errcode_for_file_access(),
+				 errmsg("could not remove \"%s\": %m", LEARNED_FILE)));
 	PG_RETURN_VOID();
 }
 

@@ -36,10 +36,19 @@ extern void pgseccomp_report_learned(int nr, bool global, bool session);
 extern char pgseccomp_process_owner[PGSECCOMP_OWNER_LEN];	/* its session-level filter's */
 extern bool pgseccomp_process_is_helper;
 extern bool pgseccomp_process_forked;	/* a child of the postmaster */
+extern bool pgseccomp_process_authenticated;	/* a client backend or walsender past authentication */
 extern void pgseccomp_set_process_owner(TargetKind kind, const char *name);
 extern void pgseccomp_set_process_owner_key(const char *key);
 
 extern int	pgseccomp_learned_collect(LearnedSyscall **out);
+extern int	pgseccomp_observed_collect(int32 **level, char ***owner, char ***type,
+									   int64 **processes, TimestampTz **first, TimestampTz **last);
+
+/* Count this process for the learning levels that confine it, now that it is confined. */
+extern void pgseccomp_observe_process(void);
+
+/* In the compile worker: keep what was learned on disk for the next start. */
+extern void pgseccomp_persist_learned_tick(void);
 
 /* In the compile worker: write new denials to the server log. */
 extern void pgseccomp_log_denials(void);

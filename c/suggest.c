@@ -109,6 +109,29 @@ learned_section(WireSink *sink, int nstored, const StoredTarget *stored, List **
 	}
 }
 
+/* What each learning level observed: processes and seconds per owner and type. */
+static void
+observed_section(WireSink *sink)
+{
+	int32	   *level;
+	char	  **owner;
+	char	  **type;
+	int64	   *processes;
+	TimestampTz *first;
+	TimestampTz *last;
+	int			n = pgseccomp_observed_collect(&level, &owner, &type, &processes, &first, &last);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		int64		secs = (first[i] != 0 && last[i] > first[i]) ? (last[i] - first[i]) / USECS_PER_SEC : 0;
+
+		pgseccomp_wire_put_pair(sink, WIRE_KEY_OBSERVED,
+								psprintf("%d:" INT64_FORMAT ":" INT64_FORMAT ":%d:%s%s", level[i],
+										 processes[i], secs, (int) strlen(owner[i]), owner[i], type[i]));
+	}
+}
+
 /* The request: the learned section, then a target section per owner. */
 static void
 suggest_request(StringInfo request)
@@ -123,6 +146,7 @@ suggest_request(StringInfo request)
 	initStringInfo(request);
 	pgseccomp_wire_put(&sink, WIRE_MARK_SUGGEST);
 	learned_section(&sink, nstored, stored, &extra);
+	observed_section(&sink);
 	for (i = 0; i < nstored; i++)
 		pgseccomp_request_target(request, stored[i].kind, stored[i].name);
 	foreach(lc, extra)

@@ -38,6 +38,7 @@
 #define WIRE_KEY_TYPE		"type"	/* [target]: a listed backend type */
 #define WIRE_KEY_STORED		"stored"	/* [suggest]: targets that are the store's */
 #define WIRE_KEY_LEARNED	"learned"	/* [suggest]: "LEVEL:NR,NR,...:OWNER" */
+#define WIRE_KEY_OBSERVED	"observed"	/* [suggest]: "LEVEL:PROCESSES:SECONDS:OWNERLEN:OWNER TYPE" */
 
 /* Record tags of a response. */
 typedef enum WireTag

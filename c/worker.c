@@ -282,6 +282,7 @@ pgseccomp_worker_main(Datum arg)
 		}
 		serve_requests();
 		pgseccomp_log_denials();
+		pgseccomp_persist_learned_tick();
 		pgseccomp_prestart_helper();
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(loop_context);

@@ -49,3 +49,23 @@ LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 REVOKE EXECUTE ON FUNCTION seccomp_denial_summary() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION seccomp_report_stats_by_role() FROM PUBLIC;
+
+-- What each learning level observed: per level, owner and backend type, how
+-- many processes it confined while learning, from when to when, and how
+-- many syscalls they learned.
+CREATE FUNCTION seccomp_learning_coverage
+(
+  OUT level text,
+  OUT setting text,
+  OUT backend_type text,
+  OUT role name,
+  OUT processes int8,
+  OUT first_at timestamptz,
+  OUT last_at timestamptz,
+  OUT learned int8
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_get_seccomp_learning_coverage'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+REVOKE EXECUTE ON FUNCTION seccomp_learning_coverage() FROM PUBLIC;

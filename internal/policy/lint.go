@@ -21,7 +21,8 @@ type Issue struct {
 // session settings: siblings an allow list misses, rules that families
 // extend (also over a sibling that only an inherited list allows), the
 // io_uring syscalls denied with what io_uring could do in their place,
-// restrictions a session cannot lift, kill in a backend, skipped syscalls
+// restrictions a session cannot lift, syscalls that cannot fail denied
+// with an errno (CannotFail), kill in a backend, skipped syscalls
 // of other architectures, and what io_method = io_uring means for filters.
 // The global level is its policy, its filter (which also allows what
 // pgseccomp needs), its warnings and the server's io_method ("" where
@@ -64,7 +65,7 @@ func Lint(global *Policy, globalFilter *Filter, globalWarnings []settings.Warnin
 }
 
 func levelIssues(context string, p *Policy, r names.Resolver) []Issue {
-	var out []Issue
+	out := cannotFailIssues(context, p, r)
 	noted := map[string]bool{}
 	for _, nr := range p.Numbers() {
 		rule := p.Rules[nr]

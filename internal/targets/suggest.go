@@ -2,6 +2,8 @@ package targets
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -18,16 +20,64 @@ import (
 // cannot see (bpf.Untrapped: at the global level all of them, at session
 // levels all but those that create processes or run programs), plus what
 // a backend needs on paths a workload may not take (policy.ClientFloor,
-// policy.RarePaths), each with its family (names.Families), so that glibc's
+// policy.RarePaths), the syscalls whose callers cannot handle an error
+// (policy.CannotFail), each with its family (names.Families), so that glibc's
 // choice between siblings cannot break it.
 
 // Suggestion is what a "[suggest]" request says was learned: how many of
 // its targets are the postmaster's (the others are owners only learned
 // rows name), and what each level of each owner learned.
 type Suggestion struct {
-	Stored  int
-	Learned []Learned
+	Stored   int
+	Learned  []Learned
+	Observed []Observed
 }
+
+// Observed is what one level of one owner observed of one backend type
+// while learning: how many processes it confined, over how many seconds
+// between the first and the last seen.
+type Observed struct {
+	Level     int
+	Owner     string
+	Type      string
+	Processes int64
+	Seconds   int64
+}
+
+// A level is observed briefly, and its suggestion says so, when it saw
+// fewer than BriefProcesses processes or for less than BriefSeconds.
+const (
+	BriefProcesses = 5
+	BriefSeconds   = 600
+)
+
+// BaselineGroup is the group of names/groups.txt that holds what processes
+// of a backend type were measured to need (regress/baseline.sh):
+// "postgres-" and the type, lowercase, with dashes for other characters.
+func BaselineGroup(backendType string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(backendType) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return "@postgres-" + b.String()
+}
+
+// SessionBaseline is the group of what the session level of the
+// measurement learned, over every process type it confines.
+const SessionBaseline = "@postgres-session"
+
+// SelfSessionNeeds is what pgseccomp's own SQL functions need at a
+// session level: set_client_filter installs with prctl and seccomp.
+var SelfSessionNeeds = []string{"seccomp", "prctl"}
 
 // Learned is what one level of one owner learned: LevelGlobal or
 // LevelSession, and the owner key ("S", "R:<role>", "T:<type>").
@@ -52,7 +102,13 @@ type addition struct {
 	deflt string         // the default setting
 	level settings.Level // the settings as they apply to the owner
 	add   [maxSuggestNr]bool
-	sess  bool // a session level
+	sess  bool     // a session level
+	keys  []string // the levels and owners it writes for, "LEVEL:OWNER"
+	// what they observed
+	processes int64
+	seconds   int64
+	learned   bool
+	types     map[string]int64
 }
 
 // ownerOf names a target as learned rows name its owner.
@@ -98,13 +154,103 @@ func (s *suggester) additionFor(level int, owner string) *addition {
 		}
 	}
 	a.deflt = a.level.Default.Name
+	key := fmt.Sprintf("%d:%s", level, owner)
 	for _, x := range s.adds {
 		if x.allow == a.allow {
+			if !slices.Contains(x.keys, key) {
+				x.keys = append(x.keys, key)
+			}
 			return x
 		}
 	}
+	a.keys = []string{key}
+	a.types = map[string]int64{}
 	s.adds = append(s.adds, a)
 	return a
+}
+
+// baseline adds to an addition the measured needs of the process types
+// its level confines: every type for the global level; for a backend
+// type, its own; for a session or role, what the session level of the
+// measurement needed and the groups of the types it observed. A session
+// level also gets what pgseccomp's SQL functions need.
+func (s *suggester) baseline(a *addition, add func(string)) {
+	var groups []string
+	switch {
+	case !a.sess:
+		for _, g := range names.GroupNames() {
+			if strings.HasPrefix(g, "@postgres-") {
+				groups = append(groups, g)
+			}
+		}
+	default:
+		groups = append(groups, SessionBaseline)
+		for _, k := range a.keys {
+			if _, owner, _ := strings.Cut(k, ":"); strings.HasPrefix(owner, "T:") {
+				groups = append(groups, BaselineGroup(owner[2:]))
+			}
+		}
+		for t := range a.types {
+			groups = append(groups, BaselineGroup(t))
+		}
+		for _, name := range SelfSessionNeeds {
+			add(name)
+		}
+	}
+	for _, g := range groups {
+		members, _ := names.GroupMembers(g)
+		for _, m := range members {
+			add(m)
+		}
+	}
+}
+
+// unseen lists the process types with a measured baseline that the global
+// level did not observe.
+func unseen(a *addition) []string {
+	var out []string
+	for _, g := range names.GroupNames() {
+		switch g {
+		case SessionBaseline, "@postgres-server", "@postgres-backend", "@postgres-archive-command",
+			"@postgres-not-initialized", "@postgres-pgseccomp-compiler":
+			continue
+		}
+		seen := false
+		for t := range a.types {
+			seen = seen || BaselineGroup(t) == g
+		}
+		if strings.HasPrefix(g, "@postgres-") && !seen {
+			out = append(out, strings.TrimPrefix(g, "@postgres-"))
+		}
+	}
+	return out
+}
+
+// comments says what an addition's levels observed: nothing (then it is
+// not suggested), briefly, or which types.
+func (a *addition) comments() (lines []string, skip bool) {
+	if a.processes == 0 && !a.learned {
+		return []string{fmt.Sprintf("# %s: not suggested: this level observed no process while learning, so nothing says what it needs; it keeps learning", a.allow)}, true
+	}
+	var seen []string
+	for t, n := range a.types {
+		seen = append(seen, fmt.Sprintf("%s (%d)", t, n))
+	}
+	sort.Strings(seen)
+	line := fmt.Sprintf("# %s: learned from %d processes over %d s", a.allow, a.processes, a.seconds)
+	if len(seen) > 0 {
+		line += ": " + strings.Join(seen, ", ")
+	}
+	lines = append(lines, line)
+	if a.processes < BriefProcesses || a.seconds < BriefSeconds {
+		lines = append(lines, fmt.Sprintf("# WARNING: %s observed briefly (under %d processes or %d minutes): work it did not see is allowed only as far as the measured baseline of its process types covers it; learn longer, through autovacuum runs, checkpoints, base backups, replication, archiving and SSL connections", a.allow, BriefProcesses, BriefSeconds/60))
+	}
+	if !a.sess {
+		if u := unseen(a); len(u) > 0 {
+			lines = append(lines, fmt.Sprintf("# %s: never observed: %s (their measured baseline is included)", a.allow, strings.Join(u, ", ")))
+		}
+	}
+	return lines, false
 }
 
 // learning says whether an owner's level learns now.
@@ -188,10 +334,11 @@ func (s *suggester) allowList(a *addition) string {
 		}
 	}
 	// What learning cannot see or may miss, then every learned syscall's family.
-	for _, name := range append(append(append([]string(nil), bpf.Untrapped...), policy.ClientFloor...),
-		policy.RarePaths...) {
+	for _, name := range append(append(append(append([]string(nil), bpf.Untrapped...), policy.ClientFloor...),
+		policy.RarePaths...), policy.CannotFail...) {
 		add(name)
 	}
+	s.baseline(a, add)
 	for _, fam := range names.Families() {
 		any := false
 		var native []string
@@ -220,8 +367,10 @@ func (s *suggester) allowList(a *addition) string {
 	return b.String()
 }
 
-// Suggest writes the setting lines for every learning level, whether or
-// not it learned anything.
+// Suggest writes the setting lines for every learning level that observed
+// a process or learned a syscall, each after comments that say what it
+// observed; a level that observed nothing gets only a comment, since a
+// deny-by-default line would lock out all it was never seen to need.
 func Suggest(req *Request, t *names.Table) []string {
 	in := req.Suggest
 	s := &suggester{req: req, table: t}
@@ -246,12 +395,31 @@ func Suggest(req *Request, t *names.Table) []string {
 		for _, nr := range l.Nrs {
 			if nr >= 0 && nr < maxSuggestNr {
 				a.add[nr] = true
+				a.learned = true
 			}
 		}
+	}
+	for _, o := range in.Observed {
+		owner := o.Owner
+		if o.Level == LevelGlobal {
+			owner = "G"
+		}
+		if (o.Level != LevelGlobal && o.Level != LevelSession) || owner == "" || !s.learning(o.Level, owner) {
+			continue
+		}
+		a := s.additionFor(o.Level, owner)
+		a.processes += o.Processes
+		a.seconds = max(a.seconds, o.Seconds)
+		a.types[o.Type] += o.Processes
 	}
 	var lines []string
 	done := map[string]bool{}
 	for _, a := range s.adds {
+		comments, skip := a.comments()
+		lines = append(lines, comments...)
+		if skip {
+			continue
+		}
 		if !done[a.deflt] {
 			done[a.deflt] = true
 			lines = append(lines, fmt.Sprintf("%s = 'error'", a.deflt))

@@ -31,7 +31,9 @@ import (
 // A "[suggest]" section, after the global one and before the targets, asks
 // for seccomp_suggest()'s lines instead of filters: "stored" is how many of
 // the targets that follow are the postmaster's (the others are owners only
-// learned rows name), each "learned" is "LEVEL:NR,NR,...:OWNER".
+// learned rows name), each "learned" is "LEVEL:NR,NR,...:OWNER", each
+// "observed" is "LEVEL:PROCESSES:SECONDS:OWNERLEN:OWNER TYPE" (the owner's
+// length in bytes, then the owner and the backend type, unseparated).
 const (
 	MarkStart   = "[start]"
 	MarkGlobal  = "[global]"
@@ -40,6 +42,7 @@ const (
 	MarkSuggest = "[suggest]"
 	KeyStored   = "stored"
 	KeyLearned  = "learned"
+	KeyObserved = "observed"
 	KeyRole     = "role"
 	KeyType     = "type"
 	// KeyTrap, in the global section, is the code whose syscalls trap
@@ -79,6 +82,25 @@ func setSuggestion(sg *targets.Suggestion, key, val string) error {
 			e.Nrs = append(e.Nrs, int32(nr))
 		}
 		sg.Learned = append(sg.Learned, e)
+		return nil
+	case KeyObserved:
+		f := strings.SplitN(val, ":", 5)
+		if len(f) != 5 {
+			return fmt.Errorf("malformed observed entry %q", val)
+		}
+		var n [4]int64
+		for i := range n {
+			v, err := strconv.ParseInt(f[i], 10, 64)
+			if err != nil || v < 0 {
+				return fmt.Errorf("malformed observed entry %q", val)
+			}
+			n[i] = v
+		}
+		if n[3] > int64(len(f[4])) {
+			return fmt.Errorf("malformed observed entry %q", val)
+		}
+		sg.Observed = append(sg.Observed, targets.Observed{Level: int(n[0]), Processes: n[1], Seconds: n[2],
+			Owner: f[4][:n[3]], Type: f[4][n[3]:]})
 		return nil
 	}
 	return fmt.Errorf("unexpected key %q", key)
@@ -249,6 +271,9 @@ func EncodeRequest(r *targets.Request) []byte {
 				nrs[i] = strconv.Itoa(int(nr))
 			}
 			put(KeyLearned, fmt.Sprintf("%d:%s:%s", l.Level, strings.Join(nrs, ","), l.Owner))
+		}
+		for _, o := range r.Suggest.Observed {
+			put(KeyObserved, fmt.Sprintf("%d:%d:%d:%d:%s%s", o.Level, o.Processes, o.Seconds, len(o.Owner), o.Owner, o.Type))
 		}
 	}
 	for _, t := range r.Targets {

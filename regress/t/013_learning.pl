@@ -136,7 +136,9 @@ is($node->safe_psql('postgres', q{
 SELECT count(*) > 0 FROM seccomp_learned() WHERE query LIKE 'COPY pgbench_branches TO%'}),
 	't', 'learned rows keep a statement that made the syscall');
 
-my @lines = split /\n/, $node->safe_psql('postgres', 'SELECT * FROM seccomp_suggest()');
+# Comments say what each level observed; the settings follow them.
+my @all = split /\n/, $node->safe_psql('postgres', 'SELECT * FROM seccomp_suggest()');
+my @lines = grep { !/^#/ } @all;
 is_deeply([ map { /^(\S+) = / ? $1 : $_ } @lines ],
 	[ 'pgseccomp.global_syscall_default', 'pgseccomp.global_syscall_allow',
 	  'pgseccomp.session_syscall_default', 'pgseccomp.session_syscall_allow',
@@ -149,7 +151,7 @@ unlike($lines[3], qr/\b(clone3?|execve)\b/, 'the session list does not add what 
 like($lines[3], qr/\bsendto\b.*\bsendmsg\b/, 'the session list adds a learned syscall with its family');
 
 # Applied: the suggested lines after everything else.
-$node->append_conf('postgresql.conf', join("\n", @lines) . "\n");
+$node->append_conf('postgresql.conf', join("\n", @all) . "\n");
 $node->restart;
 is($node->safe_psql('postgres', q{SELECT filter_action FROM seccomp_filter()
  WHERE syscall = '<default>' AND context = 'session'}), 'session->error', 'the session level now denies by default');
@@ -162,7 +164,9 @@ workload('enforcing');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM seccomp_denials()}), '0',
 	'the same workload under the suggestion has no denial')
   or diag($node->safe_psql('postgres', q{SELECT backend_type, syscall, source, query FROM seccomp_denials() LIMIT 20}));
-is($node->safe_psql('postgres', q{SELECT count(*) FROM seccomp_learned()}), '0', 'nothing learns any more');
+# What was learned survives the restart; nothing new is learned.
+is($node->safe_psql('postgres', q{SELECT count(*) FROM seccomp_learned() WHERE last_at > pg_postmaster_start_time()}),
+	'0', 'nothing learns any more');
 unlike(slurp_file($node->logfile), qr/terminated by signal|PANIC/, 'no process died');
 
 $node->stop;
