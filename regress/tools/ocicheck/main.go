@@ -274,7 +274,7 @@ func child(args []string) int {
 		fmt.Fprintf(os.Stderr, "ocicheck child: prctl(PR_SET_NO_NEW_PRIVS): %v\n", err)
 		return 2
 	}
-	if err := filter.Load(); err != nil {
+	if err := loadOnThisThread(filter); err != nil {
 		fmt.Fprintf(os.Stderr, "ocicheck child: could not load the filter: %v\n", err)
 		return 2
 	}
@@ -297,6 +297,40 @@ func child(args []string) int {
 	}
 	unix.RawSyscall(unix.SYS_EXIT_GROUP, 0, 0, 0)
 	return 0
+}
+
+// loadOnThisThread installs the filter on the calling thread alone.
+// libseccomp-golang's Load synchronises every thread of the process
+// (TSYNC), and then the Go runtime's own threads (sysmon polling the
+// network with epoll_pwait) meet a profile made for PostgreSQL.
+func loadOnThisThread(filter *libseccomp.ScmpFilter) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- filter.ExportBPF(w)
+		w.Close()
+	}()
+	var prog bytes.Buffer
+	if _, err := prog.ReadFrom(r); err != nil {
+		return err
+	}
+	if err := <-done; err != nil {
+		return err
+	}
+	insns := prog.Bytes()
+	if len(insns) == 0 || len(insns)%8 != 0 {
+		return fmt.Errorf("libseccomp exported %d bytes, not a program", len(insns))
+	}
+	fprog := unix.SockFprog{Len: uint16(len(insns) / 8), Filter: (*unix.SockFilter)(unsafe.Pointer(&insns[0]))}
+	if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog))); e != 0 {
+		return e
+	}
+	runtime.KeepAlive(insns)
+	return nil
 }
 
 // buildFilter reads a profile as Docker does and builds its libseccomp
