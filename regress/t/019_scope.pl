@@ -38,11 +38,10 @@ pgseccomp.session_syscall_error = 'mkdir'
 wal_level = replica
 archive_mode = on
 archive_command = '$script %p'
-});
+}, roles => 'CREATE ROLE free SUPERUSER LOGIN;');
 
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
-CREATE ROLE free SUPERUSER LOGIN;
 CREATE TABLE t AS SELECT 1 AS a;
 });
 

@@ -36,7 +36,7 @@ backend_syscall_error.autovacuum_worker = 'clone'
 pgseccomp.session_syscall_error = 'getcwd'
 pgseccomp.session_roles = 'regress_over, regress_capped'
 pgseccomp.backend_types = 'autovacuum_worker'
-});
+}, roles => 'CREATE ROLE regress_over LOGIN; CREATE ROLE regress_capped LOGIN;');
 
 $node->safe_psql('postgres', q{
 CREATE EXTENSION pgseccomp;
@@ -48,8 +48,6 @@ CREATE FUNCTION sys(nr int, arg text DEFAULT NULL) RETURNS int LANGUAGE plperlu 
   return $r < 0 ? -($! + 0) : $r;
 $$;
 CREATE ROLE regress_flood LOGIN;
-CREATE ROLE regress_over LOGIN;
-CREATE ROLE regress_capped LOGIN;
 CREATE ROLE regress_plain LOGIN;
 GRANT EXECUTE ON FUNCTION sys(int, text) TO regress_flood, regress_capped;
 GRANT EXECUTE ON FUNCTION seccomp_lint() TO regress_plain, regress_over;
