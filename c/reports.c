@@ -577,6 +577,13 @@ pgseccomp_learned_collect(LearnedSyscall **out)
 	return m;
 }
 
+/* Can pgseccomp_learned_collect() read the table here? */
+bool
+pgseccomp_learned_readable(void)
+{
+	return REPORTS_MAPPED();
+}
+
 PG_FUNCTION_INFO_V1(pg_get_seccomp_learned);
 
 /* seccomp_learned(): what the learning levels allowed without naming it. */

@@ -40,6 +40,7 @@ extern void pgseccomp_set_process_owner(TargetKind kind, const char *name);
 extern void pgseccomp_set_process_owner_key(const char *key);
 
 extern int	pgseccomp_learned_collect(LearnedSyscall **out);
+extern bool pgseccomp_learned_readable(void);
 
 /* In the compile worker: write new denials to the server log. */
 extern void pgseccomp_log_denials(void);
