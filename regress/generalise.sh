@@ -50,6 +50,8 @@ regress_run half
 pg psql -X -At -d postgres -c "CREATE EXTENSION IF NOT EXISTS pgseccomp" >/dev/null
 pg psql -X -At -d postgres -c "SELECT count(*) || ' learned rows' FROM seccomp_learned()"
 pg psql -X -At -d postgres -c "SELECT * FROM seccomp_suggest()" >"$dir/data/suggested.conf"
+# test_setup creates a tablespace, which outlives the database.
+pg psql -X -q -d postgres -c "DROP DATABASE IF EXISTS regression" -c "DROP TABLESPACE IF EXISTS regress_tblspace"
 rm "$dir/data/learning.conf"
 stop
 start
