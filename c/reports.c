@@ -1533,6 +1533,13 @@ pg_get_seccomp_learning_coverage(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Can pgseccomp_learned_collect() read the table here? */
+bool
+pgseccomp_learned_readable(void)
+{
+	return REPORTS_MAPPED();
+}
+
 PG_FUNCTION_INFO_V1(pg_get_seccomp_learned);
 
 /* seccomp_learned(): what the learning levels allowed without naming it. */

@@ -49,6 +49,7 @@ extern void pgseccomp_observe_process(void);
 
 /* In the compile worker: keep what was learned on disk for the next start. */
 extern void pgseccomp_persist_learned_tick(void);
+extern bool pgseccomp_learned_readable(void);
 
 /* In the compile worker: write new denials to the server log. */
 extern void pgseccomp_log_denials(void);

@@ -12,6 +12,16 @@
  * result. Programs are kept for the life of the postmaster under a number,
  * so that a parallel worker can install its leader's program even when the
  * leader connected before a reload.
+ *
+ * A learning filter is compiled with the syscalls its level has already
+ * learned, which it then allows without a trap, so that a process traps
+ * only on what is new to the cluster. The postmaster reads them from the
+ * learned table in shared memory, which any process may have written: they
+ * can only decide which syscalls a learning filter allows without a trap,
+ * and a learning filter allows every syscall it does not name anyway, so
+ * a forged row hides a syscall from learning and loosens nothing. The
+ * compile worker has the postmaster reload when the learned sets changed,
+ * at most every PGSECCOMP_LEARN_RECOMPILE_SECS seconds (worker.c).
  */
 #include "store.h"
 
@@ -21,7 +31,11 @@
 
 #include "compile.h"
 #include "keep.h"
+#include "reports.h"
 #include "settings.h"
+
+/* Syscall numbers a learned list may carry (x86_64 and aarch64 stay far below). */
+#define LEARNED_NR_MAX 1024
 
 const char *pgseccomp_global_rows = NULL;
 const char *pgseccomp_global_oci = NULL;
@@ -52,6 +66,7 @@ static StoredTarget *targets = NULL;
 static int	ntargets = 0;
 static const char *compiled = NULL;	/* the sections they were compiled from */
 static int	compiled_len = 0;
+static const char *compiled_learned = "";	/* and the learned lists, one a line */
 
 static void settings_changed(void);
 
@@ -164,6 +179,85 @@ pgseccomp_target_requests(void)
 	return out;
 }
 
+/*
+ * The session-level syscalls that rows say owner learned, "NR,NR,..."
+ * ascending, or "". Rows come from shared memory: numbers out of range are
+ * left out.
+ */
+static char *
+learned_list(const LearnedSyscall *all, int n, const char *owner)
+{
+	bool		seen[LEARNED_NR_MAX] = {0};
+	StringInfoData out;
+	int			i;
+
+	initStringInfo(&out);
+	for (i = 0; i < n; i++)
+		if (all[i].level == PGSECCOMP_LEVEL_SESSION && all[i].nr >= 0 &&
+			all[i].nr < LEARNED_NR_MAX && strcmp(all[i].owner, owner) == 0)
+			seen[all[i].nr] = true;
+	for (i = 0; i < LEARNED_NR_MAX; i++)
+		if (seen[i])
+			appendStringInfo(&out, "%s%d", out.len ? "," : "", i);
+	return out.data;
+}
+
+/*
+ * Every session-level owner's learned list, "OWNER US NRS" a line: what the
+ * compile worker compares to tell that learning found something new.
+ */
+char *
+pgseccomp_learned_sets(void)
+{
+	LearnedSyscall *all;
+	int			n;
+	int			i;
+	StringInfoData out;
+
+	initStringInfo(&out);
+	if (!pgseccomp_learned_readable())
+		return out.data;
+	n = pgseccomp_learned_collect(&all);
+	for (i = 0; i < n; i++)
+		if (all[i].level == PGSECCOMP_LEVEL_SESSION &&
+			(i == 0 || all[i - 1].level != all[i].level || strcmp(all[i - 1].owner, all[i].owner) != 0))
+			appendStringInfo(&out, "%s\x1f%s\n", all[i].owner, learned_list(all, n, all[i].owner));
+	pfree(all);
+	return out.data;
+}
+
+/*
+ * The compile request's sections: each target's section, and after it the
+ * syscalls its session level already learned. *lists gets those lists, one
+ * a line, to tell whether they changed since the last compile.
+ */
+static void
+sections_with_learned(List *requests, StringInfo out, StringInfo lists)
+{
+	LearnedSyscall *all = NULL;
+	int			n = 0;
+	ListCell   *lc;
+
+	if (pgseccomp_learned_readable())
+		n = pgseccomp_learned_collect(&all);
+	foreach(lc, requests)
+	{
+		TargetRequest *r = lfirst(lc);
+		char		owner[PGSECCOMP_OWNER_LEN];
+		char	   *list;
+		WireSink	sink = {.buf = out};
+
+		appendBinaryStringInfo(out, r->section.data, r->section.len);
+		pgseccomp_owner_key(r->kind, r->name, owner);
+		list = n > 0 ? learned_list(all, n, owner) : "";
+		if (list[0] != '\0')
+			pgseccomp_wire_put_pair(&sink, WIRE_KEY_LEARNED, list);
+		appendStringInfo(lists, "%s\n", list);
+	}
+	if (all)
+		pfree(all);
+}
+
 static void
 all_sections(List *requests, StringInfo out)
 {
@@ -213,6 +307,7 @@ replace_targets(const HelperResponse *resp, List *requests)
 	if (targets_keep)
 		pgseccomp_keep_free(targets_keep);
 	targets_keep = keep;
+	compiled_learned = "";		/* the caller sets what it compiled with */
 	targets = fresh;
 	ntargets = list_length(requests);
 }
@@ -287,6 +382,8 @@ settings_changed(void)
 	MemoryContext old;
 	List	   *requests;
 	StringInfoData sections;
+	StringInfoData request;
+	StringInfoData lists;
 	HelperResponse resp;
 	HelperMessage why;
 
@@ -300,11 +397,18 @@ settings_changed(void)
 	requests = pgseccomp_target_requests();
 	initStringInfo(&sections);
 	all_sections(requests, &sections);
-	if (sections.len != compiled_len || memcmp(sections.data, compiled, sections.len) != 0)
+	initStringInfo(&request);
+	initStringInfo(&lists);
+	sections_with_learned(requests, &request, &lists);
+	if (sections.len != compiled_len || memcmp(sections.data, compiled, sections.len) != 0 ||
+		strcmp(lists.data, compiled_learned) != 0)
 	{
-		if (pgseccomp_compile_targets(sections.data, sections.len, list_length(requests),
+		if (pgseccomp_compile_targets(request.data, request.len, list_length(requests),
 									  &resp, &why))
+		{
 			replace_targets(&resp, requests);
+			compiled_learned = pgseccomp_keep_strdup(targets_keep, lists.data);
+		}
 		else
 			pgseccomp_ereport_message(LOG, &why);
 	}

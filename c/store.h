@@ -48,6 +48,14 @@ extern const StoredTarget *pgseccomp_store_targets(int *n);
 extern const struct sock_filter *pgseccomp_store_program(int id, int *ninsns);
 extern int	pgseccomp_store_compare(const StoredTarget *than, const StoredTarget *t);
 
+/*
+ * Learning filters are compiled with what their level already learned; the
+ * compile worker has the postmaster recompile when that changed, at most
+ * this often.
+ */
+#define PGSECCOMP_LEARN_RECOMPILE_SECS 10
+extern char *pgseccomp_learned_sets(void);
+
 /* The global filter's description and the groups, kept at start. */
 extern const char *pgseccomp_global_rows;
 extern const char *pgseccomp_global_oci;

@@ -25,6 +25,7 @@
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "compile.h"
 #include "helper.h"
@@ -119,6 +120,37 @@ nudge_if_overrides_changed(bool at_start)
 	if (previous)
 		pfree(previous);
 	previous = MemoryContextStrdup(TopMemoryContext, now.data);
+}
+
+/*
+ * Learning filters allow without a trap what their level already learned,
+ * as of the postmaster's last compile (store.c). When learning found
+ * something new, have the postmaster reload, which compiles them again: at
+ * most every PGSECCOMP_LEARN_RECOMPILE_SECS seconds, and never while the
+ * sets stay the same. True when it asked.
+ */
+static bool
+nudge_if_learned_changed(void)
+{
+	static char *previous = NULL;
+	static TimestampTz last = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	char	   *sets;
+
+	if (!TimestampDifferenceExceeds(last, now, PGSECCOMP_LEARN_RECOMPILE_SECS * 1000))
+		return false;
+	sets = pgseccomp_learned_sets();
+	if (strcmp(sets, previous ? previous : "") == 0)
+		return false;
+	if (previous)
+		pfree(previous);
+	previous = MemoryContextStrdup(TopMemoryContext, sets);
+	last = now;
+	ereport(DEBUG1,
+			(errmsg("pgseccomp asks the postmaster to reload"),
+			 errdetail("Learning filters are compiled again with what their levels learned.")));
+	kill(PostmasterPid, SIGHUP);
+	return true;
 }
 
 /*
@@ -256,6 +288,7 @@ void
 pgseccomp_worker_main(Datum arg)
 {
 	MemoryContext loop_context;
+	TimestampTz learn_nudged = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -278,8 +311,14 @@ pgseccomp_worker_main(Datum arg)
 			ConfigReloadPending = false;
 			if (!first)
 				ProcessConfigFile(PGC_SIGHUP);
-			report_settings(first);
+			/* A reload this worker asked for to recompile learning filters reports nothing. */
+			if (first || learn_nudged == 0 ||
+				TimestampDifferenceExceeds(learn_nudged, GetCurrentTimestamp(), 5000))
+				report_settings(first);
+			learn_nudged = 0;
 		}
+		if (nudge_if_learned_changed())
+			learn_nudged = GetCurrentTimestamp();
 		serve_requests();
 		pgseccomp_log_denials();
 		pgseccomp_persist_learned_tick();

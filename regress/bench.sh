@@ -7,9 +7,11 @@
 #            parallel worker (force_parallel_mode), which must install the
 #            session filter: the added startup time of a parallel query
 #   rss/private: resident and private memory (kB) of an idle backend
-# for three modes: disabled, enabled, and learning (enabled, with 'learn'
-# as the global and session defaults), and the select ratios against
-# disabled; then the cost of one syscall that a filter allows, denies
+# for four modes: disabled, enabled, learning (enabled, with 'learn'
+# as the global and session defaults) and learnsession ('learn' as the
+# session default only), each after the same warm-up, and the select
+# ratios against disabled and the learning ratios against enabled
+# (PGSECCOMP_BENCH_QUICK=1 stops there); then the cost of one syscall that a filter allows, denies
 # (recorded or not) and learns; the wall time of one set_client_filter
 # call; the attach cost of both filter layouts and their crossover; the
 # minor page faults a connection, a parallel worker and an autovacuum
@@ -39,7 +41,12 @@ disabled_conf="pgseccomp.enabled = off"
 learning_conf="$enabled_conf
 pgseccomp.global_syscall_default = 'learn'
 pgseccomp.session_syscall_default = 'learn'"
-modes="disabled enabled learning"
+# Learning at the session level only: what new sessions' filters allow
+# without a trap grows as learning goes (the global filter is the
+# postmaster's, fixed at start, and traps on whatever it learns).
+learnsession_conf="$enabled_conf
+pgseccomp.session_syscall_default = 'learn'"
+modes="disabled enabled learning learnsession"
 
 pg() { as_server_user "$@" -h "$dir" -p "$port"; }
 start_mode() {
@@ -47,6 +54,7 @@ start_mode() {
 	case $1 in
 	enabled) echo "$enabled_conf" ;;
 	learning) echo "$learning_conf" ;;
+	learnsession) echo "$learnsession_conf" ;;
 	*) echo "$disabled_conf" ;;
 	esac >"$dir/data/mode.conf"
 	as_server_user pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
@@ -80,6 +88,11 @@ printf '%-6s %-9s %12s %12s %12s %10s %10s\n' round mode connect/s select/s para
 for r in $(seq "$rounds"); do
 	for mode in $modes; do
 		start_mode "$mode"
+		# Warm-up, the same in every mode: learning filters are compiled
+		# again with what was learned at most every 10 s.
+		pg pgbench -n -C -S -c 2 -j 2 -T 3 postgres >/dev/null 2>&1
+		pg pgbench -n -S -c 2 -j 2 -T 2 postgres >/dev/null 2>&1
+		sleep 12
 		c=$(pg pgbench -n -C -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
 		s=$(pg pgbench -n -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
 		p=$(PGOPTIONS="-c $force_parallel=on" pg pgbench -n -S -c 2 -j 2 -T "$secs" postgres 2>/dev/null | tps)
@@ -100,6 +113,11 @@ for mode in $modes; do
 done
 sel() { awk -v m="$1" '$1==m {print $3}' "$results" | median; }
 echo "pgbench -S, median against disabled: enabled $(echo "$(sel enabled) $(sel disabled)" | awk '{printf "%.3f", $1/$2}'), learning $(echo "$(sel learning) $(sel disabled)" | awk '{printf "%.3f", $1/$2}')"
+con() { awk -v m="$1" '$1==m {print $2}' "$results" | median; }
+ratio() { echo "$1 $2" | awk '{printf "%.3f", $1/$2}'; }
+echo "against enabled: pgbench -C -S learning $(ratio "$(con learning)" "$(con enabled)"), learning at the session level $(ratio "$(con learnsession)" "$(con enabled)"); pgbench -S learning $(ratio "$(sel learning)" "$(sel enabled)"), learning at the session level $(ratio "$(sel learnsession)" "$(sel enabled)")"
+# PGSECCOMP_BENCH_QUICK=1: only the table above.
+[ -z "${PGSECCOMP_BENCH_QUICK:-}" ] || exit 0
 
 # One syscall, timed over a loop of 200,000 in plperlu: getppid allowed,
 # readlink denied by the session filter (so recorded), and getppid again

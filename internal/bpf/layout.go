@@ -200,6 +200,7 @@ func (t *Trap) constAllowedBelow() func(nr int) bool {
 		return nil
 	}
 	alone := t.On(nil)
+	alone.learned = nil
 	return func(nr int) bool {
 		d, data := alone.kernelDecision(t.Below, int32(nr))
 		return d.Action == settings.Allow && data == 0

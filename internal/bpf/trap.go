@@ -64,6 +64,7 @@ type Trap struct {
 	Ranges    []Range
 	Below     *policy.Filter
 	untrapped map[int32]bool
+	learned   map[int32]bool
 }
 
 // ParseRanges reads the C layer's "lo-hi,lo-hi" (hexadecimal) and splits
@@ -117,6 +118,22 @@ func (t *Trap) On(below *policy.Filter) *Trap {
 	return &c
 }
 
+// Learned is the same trap for a learning filter whose level already
+// learned nrs: it allows them without a trap, so that a process traps
+// only on syscalls its level has not learned yet. Whatever a learning
+// filter allows it allows either way; only what is recorded changes.
+func (t *Trap) Learned(nrs []int32) *Trap {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	c.learned = map[int32]bool{}
+	for _, nr := range nrs {
+		c.learned[nr] = true
+	}
+	return &c
+}
+
 func (t *Trap) traps(nr int32) bool {
 	return t != nil && len(t.Ranges) > 0 && !t.untrapped[nr]
 }
@@ -149,6 +166,7 @@ func (t *Trap) kernelDecision(f *policy.Filter, nr int32) (policy.Decision, uint
 		if !t.traps(nr) {
 			return policy.Decision{Action: settings.Allow, Source: d.Source}, 0
 		}
+		learned := nr != policy.DefaultNr && t.learned[nr]
 		data := uint16(levelOf(d.Source) << trapLevelShift)
 		if levelOf(d.Source) == TrapLevelGlobal {
 			data |= trapLearnGlobal
@@ -168,6 +186,9 @@ func (t *Trap) kernelDecision(f *policy.Filter, nr int32) (policy.Decision, uint
 			case settings.Learn:
 				data |= trapLearnGlobal
 			}
+		}
+		if learned {
+			return policy.Decision{Action: settings.Allow, Source: d.Source}, 0
 		}
 		return d, data
 	}
@@ -192,6 +213,9 @@ func (t *Trap) trappedNumbers(f *policy.Filter) []int32 {
 			for nr := range t.Below.Rules {
 				set[nr] = true
 			}
+		}
+		for nr := range t.learned {
+			set[nr] = true
 		}
 	}
 	out := make([]int32, 0, len(set))

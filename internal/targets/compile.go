@@ -60,8 +60,12 @@ func Build(req *Request, t *names.Table) *Result {
 			return &Result{Err: fmt.Errorf("could not build the global filter: %w", err)}
 		}
 	}
-	for _, target := range req.Targets {
-		res.Targets = append(res.Targets, compileTarget(g, target, t, trap))
+	for i, target := range req.Targets {
+		tt := trap
+		if i < len(req.Learned) && len(req.Learned[i]) > 0 {
+			tt = trap.Learned(req.Learned[i])
+		}
+		res.Targets = append(res.Targets, compileTarget(g, target, t, tt))
 	}
 	compareLogins(req.Targets, res.Targets, t)
 	return res
@@ -184,5 +188,8 @@ type Request struct {
 	Scope    string // "landlock N" or "none" (policy.ScopeIssues); "" if not told
 	Global   settings.Level
 	Targets  []settings.Target
-	Suggest  *Suggestion // a "[suggest]" request: lines, not filters
+	// Learned holds, per target, the syscalls its session level already
+	// learned: a learning filter allows them without a trap (bpf.Trap.Learned).
+	Learned [][]int32
+	Suggest *Suggestion // a "[suggest]" request: lines, not filters
 }

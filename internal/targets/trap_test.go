@@ -15,6 +15,7 @@ import (
 	"github.com/pgseccomp/pgseccomp/internal/policy"
 	"github.com/pgseccomp/pgseccomp/internal/settings"
 	"github.com/pgseccomp/pgseccomp/internal/targets"
+	"github.com/pgseccomp/pgseccomp/internal/wire"
 )
 
 // Values from linux/seccomp.h, and the trap data of internal/bpf/trap.go.
@@ -728,5 +729,47 @@ func TestTrapCompileRequest(t *testing.T) {
 	bad.Trap = "2000-1000"
 	if res := targets.Build(&bad, native); res.Err == nil || !strings.Contains(res.Err.Error(), "2000-1000") {
 		t.Errorf("Compile with a malformed range: error %v, want one naming the range", res.Err)
+	}
+}
+
+// TestTrapLearnedAllowed: a learning target compiled with the syscalls its
+// level already learned allows them without a trap, and still traps on
+// the others; what the global filter denies stays denied, and a target
+// that does not learn is unchanged by a learned list.
+func TestTrapLearnedAllowed(t *testing.T) {
+	arch := nativeArch(t)
+	global := globalLevel("allow", "", "", "sethostname:EPERM", "")
+	req := &targets.Request{
+		Trap:   fmt.Sprintf("%x-%x,%x-%x", libcLo, libcHi, vdsoLo, vdsoHi),
+		Global: global,
+		Targets: []settings.Target{
+			{Global: global, Session: sessionLevel("learn", "read", "", "", ""), Overrides: map[settings.Field]string{}},
+			{Global: global, Session: sessionLevel("allow", "", "", "getcwd", ""), Overrides: map[settings.Field]string{}},
+		},
+		Learned: [][]int32{
+			{nr(t, "getppid"), nr(t, "sethostname")},
+			{nr(t, "getcwd")},
+		},
+	}
+	res := targets.Build(req, native)
+	if res.Err != nil || len(res.Targets) != 2 || res.Targets[0].Err != nil || res.Targets[1].Err != nil {
+		t.Fatalf("Build: %+v", res)
+	}
+	checkProbes(t, load(t, res.Targets[0].BPF), arch, []probe{
+		{"getppid", retAllow, retAllow},
+		{"getcwd", retTrap | trapSession | trapLearnSession, retAllow},
+		{"read", retAllow, retAllow},
+		{"sethostname", retTrap | trapGlobal | uint32(unix.EPERM), errnoRet(unix.EPERM)},
+	})
+	checkProbes(t, load(t, res.Targets[1].BPF), arch, []probe{
+		{"getcwd", retTrap | trapSession | uint32(unix.EACCES), errnoRet(unix.EACCES)},
+	})
+	// The learned list travels in the target's section.
+	back, err := wire.DecodeRequest(wire.EncodeRequest(req))
+	if err != nil {
+		t.Fatalf("DecodeRequest: %v", err)
+	}
+	if !reflect.DeepEqual(back.Learned, req.Learned) {
+		t.Errorf("learned lists came back as %v, want %v", back.Learned, req.Learned)
 	}
 }

@@ -34,6 +34,11 @@ import (
 // learned rows name), each "learned" is "LEVEL:NR,NR,...:OWNER", each
 // "observed" is "LEVEL:PROCESSES:SECONDS:OWNERLEN:OWNER TYPE" (the owner's
 // length in bytes, then the owner and the backend type, unseparated).
+//
+// In a "[target]" section, "learned" is "NR,NR,...": the syscalls that the
+// target's session level has already learned, which its learning filter
+// then allows without a trap. It is not part of the settings a process
+// compares with the postmaster's copy.
 const (
 	MarkStart   = "[start]"
 	MarkGlobal  = "[global]"
@@ -74,12 +79,8 @@ func setSuggestion(sg *targets.Suggestion, key, val string) error {
 			return fmt.Errorf("malformed learned entry %q", val)
 		}
 		e := targets.Learned{Level: l, Owner: owner}
-		for _, x := range strings.Split(nrs, ",") {
-			nr, err := strconv.ParseInt(x, 10, 32)
-			if err != nil {
-				return fmt.Errorf("malformed learned entry %q", val)
-			}
-			e.Nrs = append(e.Nrs, int32(nr))
+		if e.Nrs, err = parseNrs(nrs); err != nil {
+			return fmt.Errorf("malformed learned entry %q", val)
 		}
 		sg.Learned = append(sg.Learned, e)
 		return nil
@@ -104,6 +105,19 @@ func setSuggestion(sg *targets.Suggestion, key, val string) error {
 		return nil
 	}
 	return fmt.Errorf("unexpected key %q", key)
+}
+
+// parseNrs reads "NR,NR,...", syscall numbers.
+func parseNrs(s string) ([]int32, error) {
+	var out []int32
+	for _, x := range strings.Split(s, ",") {
+		nr, err := strconv.ParseInt(x, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("malformed syscall number list %q", s)
+		}
+		out = append(out, int32(nr))
+	}
+	return out, nil
 }
 
 // DecodeRequest parses the wire form of a request.
@@ -156,6 +170,11 @@ func DecodeRequest(b []byte) (*targets.Request, error) {
 			switch {
 			case client != nil:
 				err = setClient(client, f, val)
+			case cur != nil && f == KeyLearned:
+				for len(req.Learned) < len(req.Targets) {
+					req.Learned = append(req.Learned, nil)
+				}
+				req.Learned[len(req.Targets)-1], err = parseNrs(val)
 			case cur != nil:
 				err = setTarget(cur, f, val)
 			case req.Suggest != nil:
@@ -276,7 +295,7 @@ func EncodeRequest(r *targets.Request) []byte {
 			put(KeyObserved, fmt.Sprintf("%d:%d:%d:%d:%s%s", o.Level, o.Processes, o.Seconds, len(o.Owner), o.Owner, o.Type))
 		}
 	}
-	for _, t := range r.Targets {
+	for i, t := range r.Targets {
 		put(MarkTarget)
 		switch {
 		case t.Role != "":
@@ -289,6 +308,13 @@ func EncodeRequest(r *targets.Request) []byte {
 			if v, ok := t.Overrides[f]; ok {
 				put(t.OverrideName(f), v)
 			}
+		}
+		if i < len(r.Learned) && len(r.Learned[i]) > 0 {
+			nrs := make([]string, len(r.Learned[i]))
+			for j, nr := range r.Learned[i] {
+				nrs[j] = strconv.Itoa(int(nr))
+			}
+			put(KeyLearned, strings.Join(nrs, ","))
 		}
 		for _, c := range t.Clients {
 			put(MarkClient)
