@@ -1632,7 +1632,9 @@ compare_not_logged(const void *a, const void *b)
 /*
  * The denials of this pass by role and backend type, from the counts of
  * the evidence and of the roles since the previous pass, less those
- * logged, the most first.
+ * logged, the most first. A denial is in the ring a moment before it is
+ * counted in the evidence, so a pass may log one whose count the next pass
+ * sees: what a pass logged beyond the counts it saw is taken off the next.
  */
 static NotLogged *
 not_logged(const NotLogged *logged, int nlogged, int *nout)
@@ -1640,7 +1642,9 @@ not_logged(const NotLogged *logged, int nlogged, int *nout)
 	static uint64 seen_count[EVIDENCE_SLOTS];
 	static uint64 seen_unrecorded[ROLE_SLOTS + 1];
 	static uint64 seen_since = 0;
-	NotLogged  *all = palloc(sizeof(NotLogged) * (EVIDENCE_SLOTS + ROLE_SLOTS + 1 + LOG_PER_PASS));
+	static NotLogged owed[LOG_PER_PASS];
+	static int	nowed = 0;
+	NotLogged  *all = palloc(sizeof(NotLogged) * (EVIDENCE_SLOTS + ROLE_SLOTS + 1 + 2 * LOG_PER_PASS));
 	int			n = 0;
 	uint64		since = pg_atomic_read_u64(&reports->since);
 	int			i;
@@ -1651,7 +1655,11 @@ not_logged(const NotLogged *logged, int nlogged, int *nout)
 		memset(seen_count, 0, sizeof(seen_count));
 		memset(seen_unrecorded, 0, sizeof(seen_unrecorded));
 		seen_since = since;
+		nowed = 0;
 	}
+	for (i = 0; i < nowed; i++)
+		not_logged_find(all, &n, owed[i].roleid, owed[i].type)->n += owed[i].n;
+	nowed = 0;
 	for (i = 0; i < EVIDENCE_SLOTS; i++)
 	{
 		Evidence   *e = &reports->evidence[i];
@@ -1687,6 +1695,14 @@ not_logged(const NotLogged *logged, int nlogged, int *nout)
 	}
 	for (i = 0; i < nlogged; i++)
 		not_logged_find(all, &n, logged[i].roleid, logged[i].type)->n--;
+	for (i = 0; i < n; i++)
+		if (all[i].n < 0)
+		{
+			/* At most LOG_PER_PASS were logged: each debt fits. */
+			if (nowed < LOG_PER_PASS)
+				owed[nowed++] = all[i];
+			all[i].n = 0;
+		}
 	qsort(all, n, sizeof(NotLogged), compare_not_logged);
 	*nout = n;
 	return all;

@@ -21,10 +21,14 @@ pgseccomp.session_roles = 'dba'
 session_syscall_error.dba = ''
 CONF
 as_server_user mkdir "$dir/ts"
+# dba's filter is looser than the session's: a confined session may not
+# create it (it could then log in as dba), so the DBA does before the start.
+echo "CREATE ROLE dba LOGIN SUPERUSER;" |
+	as_server_user "$bindir/postgres" --single -D "$dir/data" postgres >/dev/null
 as_server_user pg_ctl -D "$dir/data" -l "$dir/log" -w start >/dev/null
 psql() { as_server_user "$bindir/psql" -X -h "$dir" -p "$port" -d postgres "$@"; }
 
-psql -q -c "CREATE EXTENSION pgseccomp" -c "CREATE ROLE dba LOGIN SUPERUSER" \
+psql -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION pgseccomp" \
 	-c "CREATE TABLESPACE demo LOCATION '$dir/ts'"
 
 echo "--- every process of the cluster is filtered (Seccomp: 2), one thread each"
@@ -44,6 +48,8 @@ echo "--- the session error list denies readlink to a plain session ..."
 psql -c "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'demo'" || true
 echo "--- ... and the role override allows it to dba"
 psql -U dba -c "SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'demo'"
+echo "--- a confined session may not become dba: it may not set dba's password"
+psql -c "ALTER ROLE dba PASSWORD 'secret'" || true
 echo "--- seccomp_denials(): the denial, with who, where and what"
 psql -c "SELECT backend_type, database, role, syscall, errno, source, query FROM seccomp_denials()"
 echo "--- seccomp_export(): the global filter as a systemd unit would enforce it"
