@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "fmgr.h"
@@ -897,6 +898,22 @@ text_or_null(const char *s, bool *isnull)
 	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
 }
 
+/*
+ * A record's statement, as pg_stat_activity shows another role's: only to
+ * members of that role or of pg_read_all_stats.
+ */
+static Datum
+query_or_hidden(Oid roleid, char *query, bool *isnull)
+{
+	Oid			me = GetUserId();
+
+	if (has_privs_of_role(me, ROLE_PG_READ_ALL_STATS) ||
+		(OidIsValid(roleid) && has_privs_of_role(me, roleid)))
+		return text_or_null(clean_query(query), isnull);
+	*isnull = false;
+	return CStringGetTextDatum("<insufficient privilege>");
+}
+
 static void
 put_denial(ReturnSetInfo *rsinfo, DenialRecord *d)
 {
@@ -913,7 +930,7 @@ put_denial(ReturnSetInfo *rsinfo, DenialRecord *d)
 	values[6] = Int32GetDatum(d->nr);
 	values[7] = CStringGetTextDatum(pgseccomp_errno_text(d->err));
 	values[8] = CStringGetTextDatum(pgseccomp_level_name(d->level));
-	values[9] = text_or_null(clean_query(d->query), &nulls[9]);
+	values[9] = query_or_hidden(d->roleid, d->query, &nulls[9]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -1014,7 +1031,7 @@ pg_get_seccomp_denial_summary(PG_FUNCTION_ARGS)
 			values[c + 2] = name_or_null(OidIsValid(d->dbid) ? get_database_name(d->dbid) : NULL, &nulls[c + 2]);
 			values[c + 3] = CStringGetTextDatum(pgseccomp_errno_text(d->err));
 			values[c + 4] = CStringGetTextDatum(pgseccomp_level_name(d->level));
-			values[c + 5] = text_or_null(clean_query(d->query), &nulls[c + 5]);
+			values[c + 5] = query_or_hidden(ev[i].roleid, d->query, &nulls[c + 5]);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -1570,7 +1587,7 @@ pg_get_seccomp_learned(PG_FUNCTION_ARGS)
 		values[7] = TimestampTzGetDatum(all[i].first);
 		nulls[8] = all[i].last == 0;
 		values[8] = TimestampTzGetDatum(all[i].last);
-		values[9] = text_or_null(clean_query(all[i].query), &nulls[9]);
+		values[9] = query_or_hidden(all[i].roleid, all[i].query, &nulls[9]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -145,6 +145,23 @@ is($node->safe_psql('postgres', sprintf($summary, $superuser) . ' LIMIT 1'),
 	  . " | EACCES | session | SELECT sys($NR{getcwd}) /* superuser latest */ | postgres | postgres | f | t",
 	'the superuser\'s entries are still there');
 
+# Another role's statements are shown as pg_stat_activity shows them: only
+# to its members and to pg_read_all_stats.
+$node->safe_psql('postgres',
+	'GRANT EXECUTE ON FUNCTION seccomp_denial_summary(), seccomp_denials() TO regress_flood');
+is($node->safe_psql('postgres', qq{SET ROLE regress_flood; SELECT string_agg(DISTINCT concat_ws(' ', role, first_query, last_query), E'\n')
+ FROM seccomp_denial_summary() WHERE role IN ('regress_flood', '$superuser') AND syscall = 'getcwd'}),
+	join("\n", sort("regress_flood $flood $flood",
+		"$superuser <insufficient privilege> <insufficient privilege>")),
+	'a role sees its own statements in the summary, not another role\'s');
+is($node->safe_psql('postgres', q{SET ROLE regress_flood; SELECT count(*) FROM seccomp_denials()
+ WHERE role = 'regress_flood' AND query = '<insufficient privilege>'}),
+	0, 'nor hidden in seccomp_denials()');
+$node->safe_psql('postgres', 'GRANT pg_read_all_stats TO regress_flood');
+is($node->safe_psql('postgres', qq{SET ROLE regress_flood; SELECT count(*) FROM seccomp_denial_summary()
+ WHERE last_query = '<insufficient privilege>'}),
+	0, 'pg_read_all_stats sees every statement');
+
 $node->safe_psql('postgres', 'SELECT seccomp_denials_reset()');
 is($node->safe_psql('postgres', 'SELECT (SELECT count(*) FROM seccomp_denial_summary()) + (SELECT count(*) FROM seccomp_report_stats_by_role())'),
 	0, 'seccomp_denials_reset() empties the summary and the counts by role');
