@@ -250,9 +250,12 @@ pgseccomp_programs_suggest(WireSink *sink)
 	{
 		const char *value = GetConfigOption(configured[i].setting, true, false);
 
+		/* Only to whom may read it: it may hold a credential. */
 		if (value != NULL && value[0] != '\0')
 			put_program(sink, PGSECCOMP_LEVEL_GLOBAL, 0, "G", GetBackendTypeDesc(configured[i].type),
-						psprintf("%s = '%s'", configured[i].setting, value));
+						has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_SETTINGS) ?
+						psprintf("%s = '%s'", configured[i].setting, value) :
+						psprintf("%s (its value is for pg_read_all_settings)", configured[i].setting));
 	}
 }
 

@@ -3,7 +3,8 @@
 # PROGRAM under a learning level is recorded with its process type, role
 # and levels, and seccomp_suggest() warns that the program's syscalls need
 # the list of each level it ran under; so it does for archive_command,
-# which runs from the archiver. seccomp_learned_reset() forgets them.
+# which runs from the archiver (its value only for pg_read_all_settings).
+# seccomp_learned_reset() forgets them.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -60,6 +61,12 @@ like($suggest, qr/^# pgseccomp\.global_syscall_allow: programs ran under this le
 	'the archive_command is named on the global level');
 unlike($suggest, qr/^# pgseccomp\.session_syscall_allow: .*archive_command/m,
 	'but not on the session level, which does not confine the archiver');
+# The setting's value may hold a credential: only for pg_read_all_settings.
+$node->safe_psql('postgres', q{GRANT EXECUTE ON FUNCTION seccomp_suggest() TO regress_prog});
+($ret, $out, $err) = $as->('regress_prog', q{SELECT string_agg(s, E'\n') FROM seccomp_suggest() s});
+like($out, qr/archiver \[archive_command \(its value is for pg_read_all_settings\)\] \(configured\)/,
+	'a role that may not read the settings sees the setting named without its value') or diag $err;
+unlike($out, qr/archive_command = /, 'and not the value');
 
 $node->safe_psql('postgres', q{SELECT seccomp_learned_reset()});
 is($node->safe_psql('postgres', $rows), '', 'seccomp_learned_reset() forgets the programs');
