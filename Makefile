@@ -5,7 +5,7 @@ MODULE_big = pgseccomp
 OBJS = c/pgseccomp.o c/settings.o c/wire.o c/helper.o c/compile.o c/install.o c/store.o \
 	c/confine.o c/fork.o c/queue.o c/worker.o c/client.o c/parallel.o c/functions.o c/compat.o \
 	c/trap.o c/reports.o c/suggest.o c/export.o c/registry.o c/names.o c/target.o c/procfs.o c/keep.o \
-	c/scope.o c/roles.o
+	c/scope.o c/roles.o c/programs.o
 PGFILEDESC = "pgseccomp - seccomp syscall filters for PostgreSQL"
 
 EXTENSION = pgseccomp

@@ -22,6 +22,7 @@
 #include "install.h"
 #include "names.h"
 #include "parallel.h"
+#include "programs.h"
 #include "queue.h"
 #include "registry.h"
 #include "reports.h"
@@ -52,8 +53,8 @@ request_shmem(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 #endif
-	RequestAddinShmemSpace(add_size(add_size(pgseccomp_queue_size(), pgseccomp_leaders_size()),
-									pgseccomp_reports_size()));
+	RequestAddinShmemSpace(add_size(add_size(add_size(pgseccomp_queue_size(), pgseccomp_leaders_size()),
+											 pgseccomp_reports_size()), pgseccomp_programs_size()));
 	RequestNamedLWLockTranche("pgseccomp", 1);	/* the queue */
 }
 
@@ -66,6 +67,7 @@ startup_shmem(void)
 	pgseccomp_queue_init();
 	pgseccomp_leaders_init();
 	pgseccomp_reports_init();
+	pgseccomp_programs_init();
 	LWLockRelease(AddinShmemInitLock);
 	pgseccomp_fork_remember_static_workers();
 }
@@ -154,6 +156,7 @@ process_utility(PGSECCOMP_UTILITY_PARAMS)
 		refuse_override(((AlterDatabaseSetStmt *) stmt)->setstmt->name, "ALTER DATABASE");
 	else
 		pgseccomp_check_role_command(stmt);
+	pgseccomp_programs_utility(stmt);
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(PGSECCOMP_UTILITY_ARGS);
 	else

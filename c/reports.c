@@ -159,6 +159,7 @@ typedef struct Reports
 	pg_atomic_uint64 learned_dropped;
 	pg_atomic_uint64 since;		/* TimestampTz of the last reset */
 	pg_atomic_uint64 changes;	/* learned or observed entries added, resets */
+	pg_atomic_uint64 learned_resets;	/* calls of seccomp_learned_reset() */
 	Denial		denials[DENIALS_KEPT];
 	Evidence	evidence[EVIDENCE_SLOTS];
 	RoleCount	roles[ROLE_SLOTS + 1];	/* the last one: every other role */
@@ -594,6 +595,25 @@ pgseccomp_observe_process(void)
 		observe(PGSECCOMP_LEVEL_SESSION, pgseccomp_process_owner, now);
 }
 
+/* For programs.c: what reports.c knows of this process. */
+bool
+pgseccomp_level_learns(int level, const char *owner)
+{
+	return level_learns(level, owner);
+}
+
+void
+pgseccomp_report_process_type(char *buf)
+{
+	process_type(buf);
+}
+
+uint64
+pgseccomp_learned_resets(void)
+{
+	return REPORTS_MAPPED() ? pg_atomic_read_u64(&reports->learned_resets) : 0;
+}
+
 void
 pgseccomp_set_process_owner_key(const char *key)
 {
@@ -683,6 +703,7 @@ pgseccomp_reports_init(void)
 			pg_atomic_init_u64(&reports->roles[i].unrecorded, 0);
 		}
 		pg_atomic_init_u64(&reports->changes, 0);
+		pg_atomic_init_u64(&reports->learned_resets, 0);
 		for (i = 0; i < LEARNED_SLOTS; i++)
 		{
 			pg_atomic_init_u32(&reports->learned[i].state, 0);
@@ -1606,6 +1627,7 @@ pg_seccomp_learned_reset(PG_FUNCTION_ARGS)
 	for (i = 0; i < OBSERVED_SLOTS; i++)
 		pg_atomic_write_u32(&reports->observed[i].state, 0);
 	pg_atomic_write_u64(&reports->learned_dropped, 0);
+	pg_atomic_fetch_add_u64(&reports->learned_resets, 1);
 	/* Forgotten on disk too: now if this process may, else by the worker within a second. */
 	pg_atomic_fetch_or_u64(&reports->changes, RESET_PENDING);
 	if (unlink(LEARNED_FILE) != 0 && errno != ENOENT)

@@ -39,6 +39,9 @@ extern bool pgseccomp_process_forked;	/* a child of the postmaster */
 extern bool pgseccomp_process_authenticated;	/* a client backend or walsender past authentication */
 extern void pgseccomp_set_process_owner(TargetKind kind, const char *name);
 extern void pgseccomp_set_process_owner_key(const char *key);
+extern bool pgseccomp_level_learns(int level, const char *owner);
+extern void pgseccomp_report_process_type(char *buf);	/* buf: sizeof(LearnedSyscall.type) */
+extern uint64 pgseccomp_learned_resets(void);	/* seccomp_learned_reset() calls so far */
 
 extern int	pgseccomp_learned_collect(LearnedSyscall **out);
 extern int	pgseccomp_observed_collect(int32 **level, char ***owner, char ***type,

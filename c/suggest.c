@@ -21,6 +21,7 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
+#include "programs.h"
 #include "queue.h"
 #include "reports.h"
 #include "settings.h"
@@ -147,6 +148,7 @@ suggest_request(StringInfo request)
 	pgseccomp_wire_put(&sink, WIRE_MARK_SUGGEST);
 	learned_section(&sink, nstored, stored, &extra);
 	observed_section(&sink);
+	pgseccomp_programs_suggest(&sink);
 	for (i = 0; i < nstored; i++)
 		pgseccomp_request_target(request, stored[i].kind, stored[i].name);
 	foreach(lc, extra)

@@ -39,6 +39,7 @@
 #define WIRE_KEY_STORED		"stored"	/* [suggest]: targets that are the store's */
 #define WIRE_KEY_LEARNED	"learned"	/* [suggest]: "LEVEL:NR,NR,...:OWNER" */
 #define WIRE_KEY_OBSERVED	"observed"	/* [suggest]: "LEVEL:PROCESSES:SECONDS:OWNERLEN:OWNER TYPE" */
+#define WIRE_KEY_PROGRAM	"program"	/* [suggest]: "LEVEL:COUNT:OWNERLEN:TYPELEN:OWNER TYPE COMMAND" */
 
 /* Record tags of a response. */
 typedef enum WireTag

@@ -69,3 +69,23 @@ AS 'MODULE_PATHNAME', 'pg_get_seccomp_learning_coverage'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 REVOKE EXECUTE ON FUNCTION seccomp_learning_coverage() FROM PUBLIC;
+
+-- Programs that server processes ran while a learning level confined them
+-- (COPY ... TO/FROM PROGRAM): per level, owner, backend type, role and
+-- command, how often and from when to when. Their syscalls are not learned.
+CREATE FUNCTION seccomp_learned_programs
+(
+  OUT level text,
+  OUT setting text,
+  OUT backend_type text,
+  OUT role name,
+  OUT command text,
+  OUT count int8,
+  OUT first_at timestamptz,
+  OUT last_at timestamptz
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'pg_get_seccomp_learned_programs'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+REVOKE EXECUTE ON FUNCTION seccomp_learned_programs() FROM PUBLIC;

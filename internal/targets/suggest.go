@@ -31,6 +31,21 @@ type Suggestion struct {
 	Stored   int
 	Learned  []Learned
 	Observed []Observed
+	Programs []Program
+}
+
+// Program is a program that processes of one backend type ran while one
+// level of one owner learned, Count times (the C layer sees COPY ... TO/FROM
+// PROGRAM), or, with Count 0, a setting that runs one from processes of
+// that type (archive_command, restore_command, ...). Learning sees none
+// of a program's syscalls: execve cannot trap, and a program has no
+// SIGSYS handler.
+type Program struct {
+	Level   int
+	Owner   string
+	Type    string
+	Command string
+	Count   int64
 }
 
 // Observed is what one level of one owner observed of one backend type
@@ -109,6 +124,7 @@ type addition struct {
 	seconds   int64
 	learned   bool
 	types     map[string]int64
+	programs  []string // what Program entries say ran under it
 }
 
 // ownerOf names a target as learned rows name its owner.
@@ -412,11 +428,17 @@ func Suggest(req *Request, t *names.Table) []string {
 		a.seconds = max(a.seconds, o.Seconds)
 		a.types[o.Type] += o.Processes
 	}
+	for _, p := range in.Programs {
+		s.program(p)
+	}
 	var lines []string
 	done := map[string]bool{}
 	for _, a := range s.adds {
 		comments, skip := a.comments()
 		lines = append(lines, comments...)
+		if len(a.programs) > 0 {
+			lines = append(lines, fmt.Sprintf("# %s: programs ran under this level: %s; their syscalls need this level's list (a program has no SIGSYS handler: a denied syscall fails with the errno)", a.allow, strings.Join(a.programs, ", ")))
+		}
 		if skip {
 			continue
 		}
@@ -427,4 +449,52 @@ func Suggest(req *Request, t *names.Table) []string {
 		lines = append(lines, fmt.Sprintf("%s = '%s'", a.allow, s.allowList(a)))
 	}
 	return lines
+}
+
+// program notes a program on the additions of the levels it runs under:
+// the level it was seen at, and for a setting's program (Count 0) the
+// global level and the level of its backend type, when they learn.
+func (s *suggester) program(p Program) {
+	owner := p.Owner
+	if p.Level == LevelGlobal {
+		owner = "G"
+	}
+	text := fmt.Sprintf("%s %s (%d times)", p.Type, quoteComment(p.Command), p.Count)
+	if p.Count == 0 {
+		text = fmt.Sprintf("%s %s (configured)", p.Type, quoteComment(p.Command))
+	}
+	type levelOwner struct {
+		level int
+		owner string
+	}
+	under := []levelOwner{{p.Level, owner}}
+	if p.Count == 0 {
+		under = append(under, levelOwner{LevelSession, "T:" + strings.ReplaceAll(p.Type, " ", "_")})
+	}
+	for _, u := range under {
+		if (u.level != LevelGlobal && u.level != LevelSession) || u.owner == "" || !s.learning(u.level, u.owner) {
+			continue
+		}
+		a := s.additionFor(u.level, u.owner)
+		if !slices.Contains(a.programs, text) {
+			a.programs = append(a.programs, text)
+		}
+	}
+}
+
+// quoteComment makes a command safe on one comment line: control
+// characters become spaces, and it is cut after 200 bytes.
+func quoteComment(c string) string {
+	b := []rune{}
+	for _, r := range c {
+		if r < 0x20 || r == 0x7f {
+			r = ' '
+		}
+		b = append(b, r)
+	}
+	out := string(b)
+	if len(out) > 200 {
+		out = strings.ToValidUTF8(out[:200], "") + "..."
+	}
+	return "[" + out + "]"
 }

@@ -172,3 +172,39 @@ func TestBaselineGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestPrograms: programs that ran under a learning level, and
+// programs that settings run, are named on the levels they run under,
+// on one comment line each whatever the command holds; a level that does
+// not learn names none.
+func TestSuggestPrograms(t *testing.T) {
+	req := suggestRequest(t, "[global]|pgseccomp.global_syscall_default|learn"+
+		"|[suggest]|stored|2"+
+		"|observed|2:9:4000:1:Sclient backend"+
+		"|program|2:3:1:14:Sclient backendcat > /dev/null"+
+		"|program|2:1:1:14:Sclient backendx"+
+		"|program|2:2:7:14:R:aliceclient backendtrue"+
+		"|program|1:0:1:8:Garchiverarchive_command = 'cp %p /x/%f'"+
+		"|[target]|pgseccomp.session_syscall_default|learn"+
+		"|[target]|type|archiver|pgseccomp.session_syscall_default|learn|backend_syscall_default.archiver|learn")
+	req.Suggest.Programs[1].Command = "echo a\nb\npgseccomp.global_syscall_default = 'allow'"
+	all := targets.Suggest(req, names.NativeTable())
+	text := strings.Join(all, "\n")
+	for _, c := range []string{
+		"# pgseccomp.session_syscall_allow: programs ran under this level: client backend [cat > /dev/null] (3 times), client backend [echo a b pgseccomp.global_syscall_default = 'allow'] (1 times); their syscalls need this level's list (a program has no SIGSYS handler: a denied syscall fails with the errno)",
+		"# pgseccomp.global_syscall_allow: programs ran under this level: archiver [archive_command = 'cp %p /x/%f'] (configured);",
+		"# backend_syscall_allow.archiver: programs ran under this level: archiver [archive_command = 'cp %p /x/%f'] (configured);",
+	} {
+		if !strings.Contains(text, c) {
+			t.Errorf("no %q in\n%s", c, text)
+		}
+	}
+	if strings.Contains(text, "true") {
+		t.Errorf("a program of a level that does not learn is named:\n%s", text)
+	}
+	for _, l := range settingLines(all) {
+		if strings.Contains(l, "'allow'") {
+			t.Errorf("a command made a setting line: %s", l)
+		}
+	}
+}

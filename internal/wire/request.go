@@ -33,7 +33,10 @@ import (
 // the targets that follow are the postmaster's (the others are owners only
 // learned rows name), each "learned" is "LEVEL:NR,NR,...:OWNER", each
 // "observed" is "LEVEL:PROCESSES:SECONDS:OWNERLEN:OWNER TYPE" (the owner's
-// length in bytes, then the owner and the backend type, unseparated).
+// length in bytes, then the owner and the backend type, unseparated), each
+// "program" is "LEVEL:COUNT:OWNERLEN:TYPELEN:OWNER TYPE COMMAND" (a program
+// run COUNT times by a process of that type while the level learned, or,
+// with COUNT 0, a setting that runs one from that type's processes).
 //
 // In a "[target]" section, "learned" is "NR,NR,...": the syscalls that the
 // target's session level has already learned, which its learning filter
@@ -48,6 +51,7 @@ const (
 	KeyStored   = "stored"
 	KeyLearned  = "learned"
 	KeyObserved = "observed"
+	KeyProgram  = "program"
 	KeyRole     = "role"
 	KeyType     = "type"
 	// KeyTrap, in the global section, is the code whose syscalls trap
@@ -102,6 +106,26 @@ func setSuggestion(sg *targets.Suggestion, key, val string) error {
 		}
 		sg.Observed = append(sg.Observed, targets.Observed{Level: int(n[0]), Processes: n[1], Seconds: n[2],
 			Owner: f[4][:n[3]], Type: f[4][n[3]:]})
+		return nil
+	case KeyProgram:
+		f := strings.SplitN(val, ":", 5)
+		if len(f) != 5 {
+			return fmt.Errorf("malformed program entry %q", val)
+		}
+		var n [4]int64
+		for i := range n {
+			v, err := strconv.ParseInt(f[i], 10, 64)
+			if err != nil || v < 0 {
+				return fmt.Errorf("malformed program entry %q", val)
+			}
+			n[i] = v
+		}
+		if n[2]+n[3] > int64(len(f[4])) {
+			return fmt.Errorf("malformed program entry %q", val)
+		}
+		rest := f[4]
+		sg.Programs = append(sg.Programs, targets.Program{Level: int(n[0]), Count: n[1],
+			Owner: rest[:n[2]], Type: rest[n[2] : n[2]+n[3]], Command: rest[n[2]+n[3]:]})
 		return nil
 	}
 	return fmt.Errorf("unexpected key %q", key)
@@ -293,6 +317,9 @@ func EncodeRequest(r *targets.Request) []byte {
 		}
 		for _, o := range r.Suggest.Observed {
 			put(KeyObserved, fmt.Sprintf("%d:%d:%d:%d:%s%s", o.Level, o.Processes, o.Seconds, len(o.Owner), o.Owner, o.Type))
+		}
+		for _, p := range r.Suggest.Programs {
+			put(KeyProgram, fmt.Sprintf("%d:%d:%d:%d:%s%s%s", p.Level, p.Count, len(p.Owner), len(p.Type), p.Owner, p.Type, p.Command))
 		}
 	}
 	for i, t := range r.Targets {

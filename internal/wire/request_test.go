@@ -242,12 +242,13 @@ func TestDecodeRequestType(t *testing.T) {
 // entries round-trip.
 func TestDecodeSuggest(t *testing.T) {
 	enc := func(s string) []byte { return []byte(strings.ReplaceAll(s, "|", "\x00") + "\x00") }
-	req, err := wire.DecodeRequest(enc("[global]|[suggest]|stored|1|learned|2:0,1:R:a:b|observed|2:3:40:5:R:a:bclient: backend|[target]"))
+	req, err := wire.DecodeRequest(enc("[global]|[suggest]|stored|1|learned|2:0,1:R:a:b|observed|2:3:40:5:R:a:bclient: backend|program|2:4:5:14:R:a:bclient backendcat > /dev/null|[target]"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &targets.Suggestion{Stored: 1, Learned: []targets.Learned{{Level: 2, Owner: "R:a:b", Nrs: []int32{0, 1}}},
-		Observed: []targets.Observed{{Level: 2, Owner: "R:a:b", Type: "client: backend", Processes: 3, Seconds: 40}}}
+		Observed: []targets.Observed{{Level: 2, Owner: "R:a:b", Type: "client: backend", Processes: 3, Seconds: 40}},
+		Programs: []targets.Program{{Level: 2, Owner: "R:a:b", Type: "client backend", Command: "cat > /dev/null", Count: 4}}}
 	if !reflect.DeepEqual(req.Suggest, want) {
 		t.Errorf("suggestion %+v, want %+v", req.Suggest, want)
 	}
@@ -256,7 +257,8 @@ func TestDecodeSuggest(t *testing.T) {
 	}
 	for _, bad := range []string{"[suggest]|[global]", "[global]|[target]|[suggest]", "[global]|[suggest]|learned|2:x:S",
 		"[global]|[suggest]|stored|-1",
-		"[global]|[suggest]|observed|2:1:1:9:S", "[global]|[suggest]|observed|2:-1:1:1:S", "[global]|[suggest]|observed|2:1:1", "[global]|[suggest]|[suggest]", "[global]|[suggest]|other|1"} {
+		"[global]|[suggest]|observed|2:1:1:9:S", "[global]|[suggest]|observed|2:-1:1:1:S", "[global]|[suggest]|observed|2:1:1", "[global]|[suggest]|program|2:1:1:9:Sx", "[global]|[suggest]|program|2:-1:1:1:Sxy",
+		"[global]|[suggest]|program|2:1:1", "[global]|[suggest]|[suggest]", "[global]|[suggest]|other|1"} {
 		if _, err := wire.DecodeRequest(enc(bad)); err == nil {
 			t.Errorf("%q decodes", bad)
 		}
