@@ -74,6 +74,10 @@ func levelIssues(context string, p *Policy, r names.Resolver) []Issue {
 			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
 				"A syscall filter cannot stop all of what %s does (job %s): %s", rule.Name, job, note)})
 		}
+		if job := names.JobOf(rule.Name); onDemand[job] != "" && rule.Action >= settings.Error && !noted["on demand "+job] {
+			noted["on demand "+job] = true
+			out = append(out, Issue{context, rule.Setting, rule.Name, onDemand[job]})
+		}
 		switch {
 		case rule.ImpliedBy != "" && names.Opaque(rule.Name):
 			out = append(out, Issue{context, rule.Setting, rule.Name, fmt.Sprintf(
@@ -185,4 +189,10 @@ func verb(a settings.Action) string {
 		return "learns"
 	}
 	return "allows"
+}
+
+// onDemand says, per job, what PostgreSQL itself does with it on demand
+// that a denial breaks, and how to prepare for it.
+var onDemand = map[string]string{
+	"mkdir": "PostgreSQL creates base/pgsql_tmp (and pgsql_tmp in each temporary tablespace) with mkdir at the first temporary file written there: until it exists, a query that spills a sort, a hash or a function's result to disk fails with \"could not create temporary file\". Create the directories once as the server's user (they survive restarts), or allow mkdir.",
 }

@@ -63,3 +63,32 @@ func TestLintFamilies(t *testing.T) {
 		t.Errorf("an issue for fcntl although the level names kill")
 	}
 }
+
+// TestLintOnDemand: a level that denies making directories is told what
+// PostgreSQL makes on demand (temporary file directories), once.
+func TestLintOnDemand(t *testing.T) {
+	r := names.NativeTable()
+	for _, tt := range []struct {
+		errorList string
+		want      int
+	}{
+		{"mkdir", 1},
+		{"mkdirat", 1},
+		{"mkdir, mkdirat", 1},
+		{"readlink", 0},
+	} {
+		p, err := policy.Compile(policy.GlobalSpec(level(settings.GlobalName, "allow", [4]string{"", "", tt.errorList, ""})), nil, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, i := range policy.Lint(p, policy.FromPolicy(p, policy.SourceGlobal), nil, "", nil, r) {
+			if strings.Contains(i.Text, "base/pgsql_tmp") {
+				n++
+			}
+		}
+		if n != tt.want {
+			t.Errorf("error list %q: %d issues about pgsql_tmp, want %d", tt.errorList, n, tt.want)
+		}
+	}
+}
