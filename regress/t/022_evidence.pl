@@ -28,7 +28,7 @@ my %NR = (getcwd => 79, sethostname => 170);
 # regress_capped denies every syscall that it is not allowed by name, so
 # that it can make denials of many syscall numbers without running any.
 my $node = seccomp_node('evidence', first => q{
-session_syscall_error.regress_over = 'clone'
+session_syscall_error.regress_over = 'clone, pidfd_send_signal:EROFS'
 session_syscall_default.regress_capped = 'error'
 session_syscall_allow.regress_capped = '@system-service'
 backend_syscall_error.autovacuum_worker = 'clone'
@@ -49,9 +49,9 @@ CREATE FUNCTION sys(nr int, arg text DEFAULT NULL) RETURNS int LANGUAGE plperlu 
 $$;
 CREATE ROLE regress_flood LOGIN;
 CREATE ROLE regress_plain LOGIN;
-GRANT EXECUTE ON FUNCTION sys(int, text) TO regress_flood, regress_capped;
+GRANT EXECUTE ON FUNCTION sys(int, text) TO regress_flood, regress_capped, regress_over;
 GRANT EXECUTE ON FUNCTION seccomp_lint() TO regress_plain, regress_over;
-GRANT EXECUTE ON FUNCTION seccomp_filter() TO regress_capped;
+GRANT EXECUTE ON FUNCTION seccomp_filter() TO regress_capped, regress_over;
 });
 my $superuser = $node->safe_psql('postgres', 'SELECT current_user');
 
@@ -174,6 +174,14 @@ like($node->safe_psql('postgres', 'SELECT sys(335) || \',\' || sys(336)'), qr/^(
 	'uretprobe and uprobe from a session that does not deny them: their own result, no crash');
 unlike(slurp_file($node->logfile), qr/terminated by signal|server process .* was terminated/,
 	'no server process died');
+
+# pidfd_send_signal (424), which libseccomp 2.5.4 knows: the row that
+# regress_over's filter shows is what the call gets.
+is($node->safe_psql('postgres',
+		q{SELECT filter_action || ' ' || context FROM seccomp_filter() WHERE syscallnum = 424}
+		  . ' UNION ALL SELECT sys(424)::text',
+		extra_params => [ '-U', 'regress_over' ]),
+	"session->error:EROFS session\n-30", 'a role that denies pidfd_send_signal gets the errno its row shows');
 
 foreach my $f ('seccomp_denial_summary()', 'seccomp_report_stats_by_role()')
 {
