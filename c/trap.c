@@ -112,6 +112,35 @@ handle_sigsys(int signo, siginfo_t *info, void *context)
 	errno = saved_errno;
 }
 
+#if defined(__x86_64__)
+/*
+ * uretprobe (335) and uprobe (336) never reach a seccomp filter: the kernel
+ * lets them through before any filter runs (seccomp_uprobe_exception in
+ * kernel/seccomp.c, Linux 6.11 and later), so no rule can deny them.
+ * uprobe made from anywhere but its trampoline returns ENXIO; uretprobe
+ * returns -1 and forces SIGILL on the caller, whose default action would
+ * kill the process and have the postmaster restart the cluster. The handler
+ * takes that SIGILL: one the kernel sent (SI_KERNEL) just after a syscall
+ * instruction whose result is -1. The caller then sees what the syscall
+ * returned, EPERM. Any other SIGILL does what it does without us.
+ */
+static void
+handle_sigill(int signo, siginfo_t *info, void *context)
+{
+	ucontext_t *uc = context;
+	uintptr_t	ip = (uintptr_t) uc->uc_mcontext.gregs[REG_RIP];
+
+	if (info->si_code == SI_KERNEL && (ip & 0xfff) >= 2 &&
+		((const unsigned char *) ip)[-2] == 0x0f && ((const unsigned char *) ip)[-1] == 0x05 &&
+		uc->uc_mcontext.gregs[REG_RAX] == -1)
+		return;
+	signal(SIGILL, SIG_DFL);
+	if (info->si_code == SI_KERNEL || info->si_code <= 0)
+		raise(SIGILL);
+	/* A faulting instruction faults again on return, now by default. */
+}
+#endif
+
 /* The executable segments of libc, the dynamic loader and the vDSO. */
 static int
 add_ranges(struct dl_phdr_info *info, size_t size, void *arg)
@@ -179,6 +208,14 @@ pgseccomp_trap_init(char **why)
 		*why = psprintf("sigaction(SIGSYS) failed: %m");
 		return false;
 	}
+#if defined(__x86_64__)
+	sa.sa_sigaction = handle_sigill;
+	if (sigaction(SIGILL, &sa, NULL) < 0)
+	{
+		*why = psprintf("sigaction(SIGILL) failed: %m");
+		return false;
+	}
+#endif
 	if (!randomized())
 	{
 		*why = "Address space randomization is off, so programs the server runs would share the addresses that trap.";

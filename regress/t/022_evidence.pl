@@ -28,7 +28,7 @@ my %NR = (getcwd => 79, sethostname => 170);
 # regress_capped denies every syscall that it is not allowed by name, so
 # that it can make denials of many syscall numbers without running any.
 my $node = seccomp_node('evidence', first => q{
-session_syscall_error.regress_over = 'clone'
+session_syscall_error.regress_over = 'clone, pidfd_send_signal:EROFS'
 session_syscall_default.regress_capped = 'error'
 session_syscall_allow.regress_capped = '@system-service'
 backend_syscall_error.autovacuum_worker = 'clone'
@@ -49,9 +49,9 @@ CREATE FUNCTION sys(nr int, arg text DEFAULT NULL) RETURNS int LANGUAGE plperlu 
 $$;
 CREATE ROLE regress_flood LOGIN;
 CREATE ROLE regress_plain LOGIN;
-GRANT EXECUTE ON FUNCTION sys(int, text) TO regress_flood, regress_capped;
+GRANT EXECUTE ON FUNCTION sys(int, text) TO regress_flood, regress_capped, regress_over;
 GRANT EXECUTE ON FUNCTION seccomp_lint() TO regress_plain, regress_over;
-GRANT EXECUTE ON FUNCTION seccomp_filter() TO regress_capped;
+GRANT EXECUTE ON FUNCTION seccomp_filter() TO regress_capped, regress_over;
 });
 my $superuser = $node->safe_psql('postgres', 'SELECT current_user');
 
@@ -170,6 +170,35 @@ is($node->safe_psql('postgres', sprintf($summary, $superuser)),
 	"client backend | getcwd | 79 | 1 | EACCES | session | SELECT sys($NR{getcwd}) /* after reset */"
 	  . " | EACCES | session | SELECT sys($NR{getcwd}) /* after reset */ | postgres | postgres | t | t",
 	'a denial after the reset starts a new entry');
+
+# Every number regress_capped does not allow, the gap of x86_64 (335 to
+# 423) and the numbers above its table included, returns the errno, and
+# none takes the backend down. uretprobe (335) and uprobe (336) are the
+# exception the kernel makes: since Linux 6.11 they pass every seccomp
+# filter, and uretprobe made from anywhere but its trampoline forces SIGILL
+# on the caller, which the handler turns into the syscall's own result
+# (EPERM); uprobe returns ENXIO. On older kernels they are denied as well.
+my $denied_nrs = q{SELECT n FROM generate_series(0, 1023) n WHERE n NOT IN
+	(SELECT syscallnum FROM seccomp_filter() WHERE context = 'session' AND filter_action NOT LIKE '%error%' AND syscallnum IS NOT NULL)};
+my ($gap_rc, $gap) = $node->psql('postgres',
+	"SELECT string_agg(n || ':' || r, ',' ORDER BY n) FROM (SELECT n, sys(n) r FROM ($denied_nrs) d) s WHERE r <> -13 AND NOT (n, r) IN ((335, -1), (336, -6)); SELECT 'alive'",
+	extra_params => [ '-U', 'regress_capped' ]);
+is("$gap_rc|$gap", "0|\nalive", 'every number regress_capped does not allow returns EACCES, 335 and 336 what the kernel gives them; the backend lives');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM generate_series(337, 423) n WHERE sys(n) = -13',
+		extra_params => [ '-U', 'regress_capped' ]),
+	87, 'the numbers of the gap after 336 are denied with EACCES');
+like($node->safe_psql('postgres', 'SELECT sys(335) || \',\' || sys(336)'), qr/^(-1|-13),(-6|-13)$/,
+	'uretprobe and uprobe from a session that does not deny them: their own result, no crash');
+unlike(slurp_file($node->logfile), qr/terminated by signal|server process .* was terminated/,
+	'no server process died');
+
+# pidfd_send_signal (424), which libseccomp 2.5.4 knows: the row that
+# regress_over's filter shows is what the call gets.
+is($node->safe_psql('postgres',
+		q{SELECT filter_action || ' ' || context FROM seccomp_filter() WHERE syscallnum = 424}
+		  . ' UNION ALL SELECT sys(424)::text',
+		extra_params => [ '-U', 'regress_over' ]),
+	"session->error:EROFS session\n-30", 'a role that denies pidfd_send_signal gets the errno its row shows');
 
 foreach my $f ('seccomp_denial_summary()', 'seccomp_report_stats_by_role()')
 {
