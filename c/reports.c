@@ -1248,19 +1248,8 @@ pgseccomp_learned_collect(LearnedSyscall **out)
 	return m;
 }
 
-/* An observation, copied out and checked. */
-typedef struct ObservedCopy
-{
-	int32		level;
-	char		owner[PGSECCOMP_OWNER_LEN];
-	char		type[TYPE_LEN];
-	int64		processes;
-	TimestampTz first;
-	TimestampTz last;
-} ObservedCopy;
-
 static bool
-read_observed(int i, ObservedCopy *out)
+read_observed(int i, Observation *out)
 {
 	Observed   *o = &reports->observed[i];
 
@@ -1279,35 +1268,17 @@ read_observed(int i, ObservedCopy *out)
 		(out->level == PGSECCOMP_LEVEL_GLOBAL || out->level == PGSECCOMP_LEVEL_SESSION);
 }
 
-/* Every observation; the count. */
+/* Every observation, copied out and checked; the count. */
 int
-pgseccomp_observed_collect(int32 **level, char ***owner, char ***type, int64 **processes,
-						   TimestampTz **first, TimestampTz **last)
+pgseccomp_observed_collect(Observation **out)
 {
 	int			n = 0;
 	int			i;
 
 	require_reports();
-	*level = palloc(sizeof(int32) * OBSERVED_SLOTS);
-	*owner = palloc(sizeof(char *) * OBSERVED_SLOTS);
-	*type = palloc(sizeof(char *) * OBSERVED_SLOTS);
-	*processes = palloc(sizeof(int64) * OBSERVED_SLOTS);
-	*first = palloc(sizeof(TimestampTz) * OBSERVED_SLOTS);
-	*last = palloc(sizeof(TimestampTz) * OBSERVED_SLOTS);
+	*out = palloc(sizeof(Observation) * OBSERVED_SLOTS);
 	for (i = 0; i < OBSERVED_SLOTS; i++)
-	{
-		ObservedCopy o;
-
-		if (!read_observed(i, &o))
-			continue;
-		(*level)[n] = o.level;
-		(*owner)[n] = pstrdup(o.owner);
-		(*type)[n] = pstrdup(o.type);
-		(*processes)[n] = o.processes;
-		(*first)[n] = o.first;
-		(*last)[n] = o.last;
-		n++;
-	}
+		n += read_observed(i, &(*out)[n]);
 	return n;
 }
 
@@ -1324,7 +1295,7 @@ typedef struct LearnedFileHeader
 {
 	uint32		magic;
 	uint32		learned_size;	/* sizeof(LearnedSyscall) */
-	uint32		observed_size;	/* sizeof(ObservedCopy) */
+	uint32		observed_size;	/* sizeof(Observation) */
 	int32		nlearned;
 	int32		nobserved;
 } LearnedFileHeader;
@@ -1333,9 +1304,9 @@ static void
 persist_learned(void)
 {
 	const char *tmp = LEARNED_FILE ".tmp";
-	LearnedFileHeader h = {LEARNED_FILE_MAGIC, sizeof(LearnedSyscall), sizeof(ObservedCopy), 0, 0};
+	LearnedFileHeader h = {LEARNED_FILE_MAGIC, sizeof(LearnedSyscall), sizeof(Observation), 0, 0};
 	LearnedSyscall *all = palloc(sizeof(LearnedSyscall) * LEARNED_SLOTS);
-	ObservedCopy *obs = palloc(sizeof(ObservedCopy) * OBSERVED_SLOTS);
+	Observation *obs = palloc(sizeof(Observation) * OBSERVED_SLOTS);
 	FILE	   *f;
 	int			i;
 	bool		ok;
@@ -1348,7 +1319,7 @@ persist_learned(void)
 	}
 	for (i = 0; i < OBSERVED_SLOTS; i++)
 	{
-		memset(&obs[h.nobserved], 0, sizeof(ObservedCopy));
+		memset(&obs[h.nobserved], 0, sizeof(Observation));
 		if (read_observed(i, &obs[h.nobserved]))
 			h.nobserved++;
 	}
@@ -1362,7 +1333,7 @@ persist_learned(void)
 	}
 	ok = fwrite(&h, sizeof(h), 1, f) == 1 &&
 		(h.nlearned == 0 || fwrite(all, sizeof(LearnedSyscall), h.nlearned, f) == (size_t) h.nlearned) &&
-		(h.nobserved == 0 || fwrite(obs, sizeof(ObservedCopy), h.nobserved, f) == (size_t) h.nobserved) &&
+		(h.nobserved == 0 || fwrite(obs, sizeof(Observation), h.nobserved, f) == (size_t) h.nobserved) &&
 		fwrite(&h.magic, sizeof(h.magic), 1, f) == 1;
 	ok = (FreeFile(f) == 0) && ok;
 	if (!ok)
@@ -1416,7 +1387,7 @@ restore_learned_row(LearnedSyscall *l)
 }
 
 static bool
-restore_observed_row(ObservedCopy *c)
+restore_observed_row(Observation *c)
 {
 	Observed   *o;
 
@@ -1453,11 +1424,11 @@ restore_learned(void)
 	}
 	if (fstat(fileno(f), &st) != 0 || fread(&h, sizeof(h), 1, f) != 1 ||
 		h.magic != LEARNED_FILE_MAGIC || h.learned_size != sizeof(LearnedSyscall) ||
-		h.observed_size != sizeof(ObservedCopy) ||
+		h.observed_size != sizeof(Observation) ||
 		h.nlearned < 0 || h.nlearned > LEARNED_SLOTS ||
 		h.nobserved < 0 || h.nobserved > OBSERVED_SLOTS ||
 		st.st_size != (off_t) (sizeof(h) + (Size) h.nlearned * sizeof(LearnedSyscall) +
-							   (Size) h.nobserved * sizeof(ObservedCopy) + sizeof(magic)))
+							   (Size) h.nobserved * sizeof(Observation) + sizeof(magic)))
 	{
 		ereport(LOG,
 				(errmsg("ignoring pgseccomp's learned syscalls in \"%s\": the file is not one this server wrote",
@@ -1475,7 +1446,7 @@ restore_learned(void)
 	}
 	for (i = 0; i < h.nobserved; i++)
 	{
-		ObservedCopy c;
+		Observation c;
 
 		if (fread(&c, sizeof(c), 1, f) != 1)
 			break;
@@ -1527,12 +1498,7 @@ pg_get_seccomp_learning_coverage(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LearnedSyscall *all;
 	int			nlearned;
-	int32	   *level;
-	char	  **owner;
-	char	  **type;
-	int64	   *processes;
-	TimestampTz *first;
-	TimestampTz *last;
+	Observation *obs;
 	int			n;
 	int			i;
 	int			j;
@@ -1540,31 +1506,33 @@ pg_get_seccomp_learning_coverage(PG_FUNCTION_ARGS)
 	require_reports();
 	InitMaterializedSRF(fcinfo, 0);
 	nlearned = pgseccomp_learned_collect(&all);
-	n = pgseccomp_observed_collect(&level, &owner, &type, &processes, &first, &last);
+	n = pgseccomp_observed_collect(&obs);
 	for (i = 0; i < n; i++)
 	{
+		const Observation *o = &obs[i];
+
 		Datum		values[8];
 		bool		nulls[8] = {0};
 		int64		learned = 0;
 		int			prev = -1;
 
 		for (j = 0; j < nlearned; j++)
-			if (all[j].level == level[i] && strcmp(all[j].owner, owner[i]) == 0 &&
-				strcmp(all[j].type, type[i]) == 0)
+			if (all[j].level == o->level && strcmp(all[j].owner, o->owner) == 0 &&
+				strcmp(all[j].type, o->type) == 0)
 			{
 				/* rows are sorted by level, owner, type, role, syscall */
 				learned += (prev < 0 || all[prev].nr != all[j].nr);
 				prev = j;
 			}
-		values[0] = CStringGetTextDatum(pgseccomp_level_name(level[i]));
-		values[1] = text_or_null(pgseccomp_learning_setting(level[i], owner[i]), &nulls[1]);
-		values[2] = text_or_null(type[i], &nulls[2]);
-		values[3] = name_or_null(strncmp(owner[i], "R:", 2) == 0 ? owner[i] + 2 : NULL, &nulls[3]);
-		values[4] = Int64GetDatum(processes[i]);
-		nulls[5] = first[i] == 0;
-		values[5] = TimestampTzGetDatum(first[i]);
-		nulls[6] = last[i] == 0;
-		values[6] = TimestampTzGetDatum(last[i]);
+		values[0] = CStringGetTextDatum(pgseccomp_level_name(o->level));
+		values[1] = text_or_null(pgseccomp_learning_setting(o->level, o->owner), &nulls[1]);
+		values[2] = text_or_null(o->type, &nulls[2]);
+		values[3] = name_or_null(strncmp(o->owner, "R:", 2) == 0 ? o->owner + 2 : NULL, &nulls[3]);
+		values[4] = Int64GetDatum(o->processes);
+		nulls[5] = o->first == 0;
+		values[5] = TimestampTzGetDatum(o->first);
+		nulls[6] = o->last == 0;
+		values[6] = TimestampTzGetDatum(o->last);
 		values[7] = Int64GetDatum(learned);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

@@ -44,8 +44,18 @@ extern void pgseccomp_report_process_type(char *buf);	/* buf: sizeof(LearnedSysc
 extern uint64 pgseccomp_learned_resets(void);	/* seccomp_learned_reset() calls so far */
 
 extern int	pgseccomp_learned_collect(LearnedSyscall **out);
-extern int	pgseccomp_observed_collect(int32 **level, char ***owner, char ***type,
-									   int64 **processes, TimestampTz **first, TimestampTz **last);
+/* What a learning level observed of one backend type. */
+typedef struct Observation
+{
+	int32		level;
+	char		owner[PGSECCOMP_OWNER_LEN];
+	char		type[sizeof(((LearnedSyscall *) 0)->type)];
+	int64		processes;
+	TimestampTz first;
+	TimestampTz last;
+} Observation;
+
+extern int	pgseccomp_observed_collect(Observation **out);
 
 /* Count this process for the learning levels that confine it, now that it is confined. */
 extern void pgseccomp_observe_process(void);

@@ -114,22 +114,18 @@ learned_section(WireSink *sink, int nstored, const StoredTarget *stored, List **
 static void
 observed_section(WireSink *sink)
 {
-	int32	   *level;
-	char	  **owner;
-	char	  **type;
-	int64	   *processes;
-	TimestampTz *first;
-	TimestampTz *last;
-	int			n = pgseccomp_observed_collect(&level, &owner, &type, &processes, &first, &last);
+	Observation *obs;
+	int			n = pgseccomp_observed_collect(&obs);
 	int			i;
 
 	for (i = 0; i < n; i++)
 	{
-		int64		secs = (first[i] != 0 && last[i] > first[i]) ? (last[i] - first[i]) / USECS_PER_SEC : 0;
+		const Observation *o = &obs[i];
+		int64		secs = (o->first != 0 && o->last > o->first) ? (o->last - o->first) / USECS_PER_SEC : 0;
 
 		pgseccomp_wire_put_pair(sink, WIRE_KEY_OBSERVED,
-								psprintf("%d:" INT64_FORMAT ":" INT64_FORMAT ":%d:%s%s", level[i],
-										 processes[i], secs, (int) strlen(owner[i]), owner[i], type[i]));
+								psprintf("%d:" INT64_FORMAT ":" INT64_FORMAT ":%d:%s%s", o->level,
+										 o->processes, secs, (int) strlen(o->owner), o->owner, o->type));
 	}
 }
 
