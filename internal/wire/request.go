@@ -89,46 +89,40 @@ func setSuggestion(sg *targets.Suggestion, key, val string) error {
 		sg.Learned = append(sg.Learned, e)
 		return nil
 	case KeyObserved:
-		f := strings.SplitN(val, ":", 5)
-		if len(f) != 5 {
-			return fmt.Errorf("malformed observed entry %q", val)
-		}
-		var n [4]int64
-		for i := range n {
-			v, err := strconv.ParseInt(f[i], 10, 64)
-			if err != nil || v < 0 {
-				return fmt.Errorf("malformed observed entry %q", val)
-			}
-			n[i] = v
-		}
-		if n[3] > int64(len(f[4])) {
+		n, rest, ok := countedFields(val)
+		if !ok || n[3] > int64(len(rest)) {
 			return fmt.Errorf("malformed observed entry %q", val)
 		}
 		sg.Observed = append(sg.Observed, targets.Observed{Level: int(n[0]), Processes: n[1], Seconds: n[2],
-			Owner: f[4][:n[3]], Type: f[4][n[3]:]})
+			Owner: rest[:n[3]], Type: rest[n[3]:]})
 		return nil
 	case KeyProgram:
-		f := strings.SplitN(val, ":", 5)
-		if len(f) != 5 {
+		n, rest, ok := countedFields(val)
+		if !ok || n[2]+n[3] > int64(len(rest)) {
 			return fmt.Errorf("malformed program entry %q", val)
 		}
-		var n [4]int64
-		for i := range n {
-			v, err := strconv.ParseInt(f[i], 10, 64)
-			if err != nil || v < 0 {
-				return fmt.Errorf("malformed program entry %q", val)
-			}
-			n[i] = v
-		}
-		if n[2]+n[3] > int64(len(f[4])) {
-			return fmt.Errorf("malformed program entry %q", val)
-		}
-		rest := f[4]
 		sg.Programs = append(sg.Programs, targets.Program{Level: int(n[0]), Count: n[1],
 			Owner: rest[:n[2]], Type: rest[n[2] : n[2]+n[3]], Command: rest[n[2]+n[3]:]})
 		return nil
 	}
 	return fmt.Errorf("unexpected key %q", key)
+}
+
+// countedFields reads "A:B:C:D:REST", four numbers that are not negative
+// and the rest, which the numbers may cut into parts.
+func countedFields(val string) (n [4]int64, rest string, ok bool) {
+	f := strings.SplitN(val, ":", 5)
+	if len(f) != 5 {
+		return n, "", false
+	}
+	for i := range n {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil || v < 0 {
+			return n, "", false
+		}
+		n[i] = v
+	}
+	return n, f[4], true
 }
 
 // parseNrs reads "NR,NR,...", syscall numbers.
