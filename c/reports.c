@@ -693,7 +693,7 @@ pgseccomp_reports_init(void)
 
 	if (reports_kept != NULL)
 	{
-		/* A crash restart, or a child of a build without fork. */
+		/* A crash restart: the reports stay as they are. */
 		reports = reports_kept;
 		if (!IsUnderPostmaster)
 		{
@@ -702,7 +702,7 @@ pgseccomp_reports_init(void)
 		}
 	}
 	else if (IsUnderPostmaster)
-		return;					/* not inherited: nothing to report into */
+		return;					/* not inherited (EXEC_BACKEND): nothing to report into */
 	else
 	{
 		void	   *p = mmap(NULL, sizeof(Reports), PROT_READ | PROT_WRITE,
