@@ -53,8 +53,9 @@ request_shmem(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 #endif
-	RequestAddinShmemSpace(add_size(add_size(add_size(pgseccomp_queue_size(), pgseccomp_leaders_size()),
-											 pgseccomp_reports_size()), pgseccomp_programs_size()));
+	/* The reports are mapped apart, to outlive a crash restart (reports.c). */
+	RequestAddinShmemSpace(add_size(add_size(pgseccomp_queue_size(), pgseccomp_leaders_size()),
+									pgseccomp_programs_size()));
 	RequestNamedLWLockTranche("pgseccomp", 1);	/* the queue */
 }
 

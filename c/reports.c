@@ -18,6 +18,7 @@
 #include "reports.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -192,12 +193,6 @@ static int	observing_pid = 0;
 #define EARLY_MAX 256
 static int32 early_nr[EARLY_MAX];
 static int	early_n = 0;
-
-Size
-pgseccomp_reports_size(void)
-{
-	return sizeof(Reports);
-}
 
 static TimestampTz
 now_or_zero(int nr)
@@ -673,15 +668,51 @@ forget_reports(int code, Datum arg)
 	reports = NULL;
 }
 
+/*
+ * The postmaster maps the reports once, apart from PostgreSQL's shared
+ * memory, and keeps them for its whole life; every child inherits them by
+ * fork. PostgreSQL makes its shared memory anew at a crash restart, which
+ * any process that can kill a backend can cause: the denials and the
+ * evidence stay. An entry that a killed process left half written stays
+ * "being written" (a ring row, a latest record) or "being filled" (an
+ * entry), which readers skip and writers pass by.
+ */
+static Reports *reports_kept = NULL;
+
+/*
+ * Where the compile worker starts logging: the denials written before the
+ * last crash restart were logged, or counted, by the worker before it.
+ */
+static uint64 logged_at_restart = 0;
+static bool restarted = false;
+
 void
 pgseccomp_reports_init(void)
 {
-	bool		found;
 	int			i;
 
-	reports = ShmemInitStruct("pgseccomp reports", sizeof(Reports), &found);
-	if (!found)
+	if (reports_kept != NULL)
 	{
+		/* A crash restart: the reports stay as they are. */
+		reports = reports_kept;
+		if (!IsUnderPostmaster)
+		{
+			logged_at_restart = pg_atomic_read_u64(&reports->next);
+			restarted = true;
+		}
+	}
+	else if (IsUnderPostmaster)
+		return;					/* not inherited (EXEC_BACKEND): nothing to report into */
+	else
+	{
+		void	   *p = mmap(NULL, sizeof(Reports), PROT_READ | PROT_WRITE,
+							 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			ereport(FATAL,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not map %zu bytes for pgseccomp's denials: %m", sizeof(Reports))));
+		reports_kept = reports = p;
 		memset(reports, 0, sizeof(Reports));
 		pg_atomic_init_u64(&reports->next, 0);
 		pg_atomic_init_u64(&reports->base, 0);
@@ -718,8 +749,7 @@ pgseccomp_reports_init(void)
 			pg_atomic_init_u64(&reports->observed[i].first, 0);
 			pg_atomic_init_u64(&reports->observed[i].last, 0);
 		}
-		if (!IsUnderPostmaster)
-			restore_learned();
+		restore_learned();
 	}
 	/*
 	 * The postmaster's: it runs before the unmapping, registered earlier.
@@ -730,8 +760,10 @@ pgseccomp_reports_init(void)
 	/* Runs before forget_reports: what was learned, for the next start. */
 	if (!IsUnderPostmaster)
 		on_shmem_exit(persist_at_exit, (Datum) 0);
+	/* Each once: the postmaster's start, then any made while the reports were away. */
 	for (i = 0; i < early_n; i++)
 		learn_one(early_nr[i], PGSECCOMP_LEVEL_GLOBAL, "G");
+	early_n = 0;
 }
 
 /* A record copied out of shared memory: its strings end within it. */
@@ -1756,6 +1788,7 @@ void
 pgseccomp_log_denials(void)
 {
 	static uint64 logged = 0;
+	static bool started = false;
 	uint64		next;
 	uint64		pos;
 	uint64		skipped = 0;
@@ -1768,6 +1801,16 @@ pgseccomp_log_denials(void)
 
 	if (reports == NULL)
 		return;
+	if (!started)
+	{
+		started = true;
+		if (restarted)
+		{
+			/* After a crash restart: from there, with the counts as they are. */
+			logged = logged_at_restart;
+			pfree(not_logged(NULL, 0, &nwhose));
+		}
+	}
 	next = pg_atomic_read_u64(&reports->next);
 	if (logged > next)
 		logged = 0;				/* shared memory was initialized again */

@@ -25,7 +25,6 @@ typedef struct LearnedSyscall
 	TimestampTz last;
 } LearnedSyscall;
 
-extern Size pgseccomp_reports_size(void);
 extern void pgseccomp_reports_init(void);
 
 /* From the SIGSYS handler: async-signal-safe, no syscall of their own. */

@@ -8,6 +8,8 @@
 # 2. One role takes at most its share of the evidence.
 # 3. seccomp_lint() shows every target of the cluster to whoever may call
 #    it: the global rows once, every role's and backend type's override.
+# 4. A crash restart (any process that can kill a backend can cause one)
+#    keeps the denials and the evidence, and does not log them again.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -36,6 +38,7 @@ backend_syscall_error.autovacuum_worker = 'clone'
 pgseccomp.session_syscall_error = 'getcwd'
 pgseccomp.session_roles = 'regress_over, regress_capped'
 pgseccomp.backend_types = 'autovacuum_worker'
+restart_after_crash = on
 }, roles => 'CREATE ROLE regress_over LOGIN; CREATE ROLE regress_capped LOGIN;');
 
 $node->safe_psql('postgres', q{
@@ -224,6 +227,32 @@ is($node->safe_psql('postgres', q{SELECT count(*) - count(DISTINCT (setting, sys
 is($node->safe_psql('postgres', q{SELECT string_agg(context || ' ' || syscall, ', ' ORDER BY context) FROM seccomp_lint() WHERE syscall = 'clone3'},
 		extra_params => [ '-U', 'regress_over' ]),
 	'role regress_over clone3, type autovacuum_worker clone3', 'the role with the override sees the same');
+
+############################################################################
+# 4. A crash restart keeps the denials and the evidence.
+############################################################################
+$node->safe_psql('postgres', "SELECT sys($NR{getcwd}) /* before the crash */",
+	extra_params => [ '-U', 'regress_flood' ]);
+sleep 2;    # the compile worker logs it
+my $evidence = q{SELECT (SELECT string_agg(concat_ws(' ', role, syscall, count, first_query), E'\n' ORDER BY role, syscallnum)
+ FROM seccomp_denial_summary()) || E'\n' || (SELECT string_agg(concat_ws(' ', role, syscall, query), E'\n')
+ FROM seccomp_denials()) || E'\n' || (SELECT since FROM seccomp_report_stats())};
+my $before = $node->safe_psql('postgres', $evidence);
+like($before, qr/^regress_flood getcwd 1 SELECT sys\($NR{getcwd}\) \/\* before the crash \*\/$/m,
+	'before the crash: the summary has regress_flood\'s denial');
+$offset = -s $node->logfile;
+
+my $victim = $node->background_psql('postgres');
+my $pid = $victim->query_safe('SELECT pg_backend_pid()');
+kill 'KILL', $pid;
+$victim->quit;
+$node->poll_query_until('postgres', 'SELECT true') or die 'the server did not come back';
+ok($node->log_contains(qr/terminated by signal 9/, $offset), "backend $pid killed: the server restarted after a crash");
+is($node->safe_psql('postgres', $evidence), $before,
+	'after the crash restart: seccomp_denial_summary(), seccomp_denials() and seccomp_report_stats().since are unchanged');
+sleep 2;    # a new compile worker's passes
+unlike(slurp_file($node->logfile, $offset), qr/pgseccomp (denied syscall|did not log)/,
+	'and the new compile worker does not log the earlier denials again');
 
 $node->stop;
 done_testing();
