@@ -114,10 +114,13 @@ refuse_override(const char *name, const char *how)
  * load a library: the postmaster (ssl_passphrase_command, at each reload),
  * the archiver, the startup process; or change which file a library name
  * loads (dynamic_library_path: a background worker of a library loaded at
- * start looks its name up again). Written by ALTER SYSTEM, they would run
- * a role's code under the global filter alone.
+ * start looks its name up again); or make such a process create what the
+ * setting names (log_directory: the logger makes the directory at the
+ * next reload). Written by ALTER SYSTEM, they would do a role's bidding
+ * under the global filter alone.
  */
 static const char *const runs_code_unconfined[] = {
+	"log_directory",
 	"ssl_passphrase_command", "ssl_passphrase_command_supports_reload",
 	"archive_command", "archive_library", "restore_command",
 	"archive_cleanup_command", "recovery_end_command",
@@ -136,7 +139,7 @@ refuse_unconfined_code(const char *name)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("parameter \"%s\" cannot be changed with ALTER SYSTEM while pgseccomp is enabled", name),
-					 errdetail("What it names runs in a process that only the global filter confines."),
+					 errdetail("What it names is run, loaded or made by a process that only the global filter confines."),
 					 errhint("Set it in postgresql.conf.")));
 }
 

@@ -212,6 +212,22 @@ collect(ProgramRun **out)
 	return n;
 }
 
+/*
+ * A command is shown, as pg_stat_activity shows a statement, only to
+ * members of the role that ran it and of pg_read_all_stats: it may hold a
+ * credential.
+ */
+#define HIDDEN "<insufficient privilege>"
+
+static bool
+may_see(Oid roleid)
+{
+	Oid			me = GetUserId();
+
+	return has_privs_of_role(me, ROLE_PG_READ_ALL_STATS) ||
+		(OidIsValid(roleid) && has_privs_of_role(me, roleid));
+}
+
 /* The settings that run programs from processes no hook reaches, and those processes. */
 static const struct
 {
@@ -245,7 +261,8 @@ pgseccomp_programs_suggest(WireSink *sink)
 	n = collect(&all);
 	for (i = 0; i < n; i++)
 		if (all[i].owner[0] != '\0' && all[i].command[0] != '\0')
-			put_program(sink, all[i].level, all[i].count, all[i].owner, all[i].type, all[i].command);
+			put_program(sink, all[i].level, all[i].count, all[i].owner, all[i].type,
+						may_see(all[i].roleid) ? all[i].command : HIDDEN);
 	for (i = 0; i < lengthof(configured); i++)
 	{
 		const char *value = GetConfigOption(configured[i].setting, true, false);
@@ -294,7 +311,7 @@ pg_get_seccomp_learned_programs(PG_FUNCTION_ARGS)
 		values[2] = text_or_null(all[i].type, &nulls[2]);
 		nulls[3] = role == NULL;
 		values[3] = role ? DirectFunctionCall1(namein, CStringGetDatum(role)) : (Datum) 0;
-		values[4] = text_or_null(all[i].command, &nulls[4]);
+		values[4] = text_or_null(may_see(all[i].roleid) ? all[i].command : HIDDEN, &nulls[4]);
 		values[5] = Int64GetDatum(all[i].count);
 		values[6] = TimestampTzGetDatum(all[i].first);
 		values[7] = TimestampTzGetDatum(all[i].last);

@@ -37,6 +37,7 @@
 #include "storage/fd.h"
 #include "storage/ipc.h"
 #include "storage/pg_shmem.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
 #include "utils/backend_status.h"
@@ -88,6 +89,7 @@ typedef struct DenialRecord
 	int32		level;
 	Oid			dbid;
 	Oid			roleid;
+	Oid			loginid;		/* the session's: whose statement query is */
 	char		type[TYPE_LEN];
 	char		query[QUERY_LEN];
 } DenialRecord;
@@ -128,6 +130,7 @@ typedef struct Learned
 	int32		nr;
 	int32		level;
 	Oid			roleid;
+	Oid			loginid;		/* the session's: whose statement query is */
 	char		owner[PGSECCOMP_OWNER_LEN];
 	char		type[TYPE_LEN];
 	pg_atomic_uint64 calls;
@@ -229,6 +232,17 @@ process_type(char *buf)
 	else
 		t = GetBackendTypeDesc(MyBackendType);
 	strlcpy(buf, t, TYPE_LEN);
+}
+
+/*
+ * The role the session logged in as: whose statement this process runs,
+ * which may call another role's code (SECURITY DEFINER, an expression
+ * that role wrote); none in a process that runs no session.
+ */
+static Oid
+login_role(void)
+{
+	return MyProc != NULL ? MyProc->roleId : InvalidOid;
 }
 
 static Oid
@@ -383,6 +397,7 @@ pgseccomp_report_denial(int nr, int err, int level)
 	r.level = level;
 	r.dbid = MyDatabaseId;
 	r.roleid = current_role();
+	r.loginid = login_role();
 	memset(r.type, 0, TYPE_LEN);
 	process_type(r.type);
 	copy_query(r.query);
@@ -444,6 +459,7 @@ learn_one(int nr, int level, const char *owner)
 			e->nr = nr;
 			e->level = level;
 			e->roleid = role;
+			e->loginid = login_role();
 			strlcpy(e->owner, owner, PGSECCOMP_OWNER_LEN);
 			strlcpy(e->type, type, TYPE_LEN);
 			copy_query(e->query);
@@ -952,16 +968,19 @@ text_or_null(const char *s, bool *isnull)
 }
 
 /*
- * A record's statement, as pg_stat_activity shows another role's: only to
- * members of that role or of pg_read_all_stats.
+ * A record's statement, as pg_stat_activity shows another session's: only
+ * to members of the role that session logged in as, or of
+ * pg_read_all_stats. Not by the role the record names: a denial in a
+ * role's code that another session ran (SECURITY DEFINER, an expression
+ * it wrote) holds that session's statement.
  */
 static Datum
-query_or_hidden(Oid roleid, char *query, bool *isnull)
+query_or_hidden(Oid loginid, char *query, bool *isnull)
 {
 	Oid			me = GetUserId();
 
 	if (has_privs_of_role(me, ROLE_PG_READ_ALL_STATS) ||
-		(OidIsValid(roleid) && has_privs_of_role(me, roleid)))
+		(OidIsValid(loginid) && has_privs_of_role(me, loginid)))
 		return text_or_null(clean_query(query), isnull);
 	*isnull = false;
 	return CStringGetTextDatum("<insufficient privilege>");
@@ -983,7 +1002,7 @@ put_denial(ReturnSetInfo *rsinfo, DenialRecord *d)
 	values[6] = Int32GetDatum(d->nr);
 	values[7] = CStringGetTextDatum(pgseccomp_errno_text(d->err));
 	values[8] = CStringGetTextDatum(pgseccomp_level_name(d->level));
-	values[9] = query_or_hidden(d->roleid, d->query, &nulls[9]);
+	values[9] = query_or_hidden(d->loginid, d->query, &nulls[9]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
@@ -1084,7 +1103,7 @@ pg_get_seccomp_denial_summary(PG_FUNCTION_ARGS)
 			values[c + 2] = name_or_null(OidIsValid(d->dbid) ? get_database_name(d->dbid) : NULL, &nulls[c + 2]);
 			values[c + 3] = CStringGetTextDatum(pgseccomp_errno_text(d->err));
 			values[c + 4] = CStringGetTextDatum(pgseccomp_level_name(d->level));
-			values[c + 5] = query_or_hidden(ev[i].roleid, d->query, &nulls[c + 5]);
+			values[c + 5] = query_or_hidden(d->loginid, d->query, &nulls[c + 5]);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -1214,6 +1233,7 @@ read_learned(int i, LearnedSyscall *out)
 	out->nr = e->nr;
 	out->level = e->level;
 	out->roleid = e->roleid;
+	out->loginid = e->loginid;
 	memcpy(out->owner, e->owner, PGSECCOMP_OWNER_LEN);
 	out->owner[PGSECCOMP_OWNER_LEN - 1] = '\0';
 	memcpy(out->type, e->type, sizeof(out->type));
@@ -1406,6 +1426,7 @@ restore_learned_row(LearnedSyscall *l)
 		e->nr = l->nr;
 		e->level = l->level;
 		e->roleid = l->roleid;
+		e->loginid = l->loginid;
 		strlcpy(e->owner, l->owner, PGSECCOMP_OWNER_LEN);
 		strlcpy(e->type, l->type, TYPE_LEN);
 		strlcpy(e->query, l->query, QUERY_LEN);
@@ -1608,7 +1629,7 @@ pg_get_seccomp_learned(PG_FUNCTION_ARGS)
 		values[7] = TimestampTzGetDatum(all[i].first);
 		nulls[8] = all[i].last == 0;
 		values[8] = TimestampTzGetDatum(all[i].last);
-		values[9] = query_or_hidden(all[i].roleid, all[i].query, &nulls[9]);
+		values[9] = query_or_hidden(all[i].loginid, all[i].query, &nulls[9]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

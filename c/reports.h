@@ -17,6 +17,7 @@ typedef struct LearnedSyscall
 	int32		nr;
 	int32		level;			/* PGSECCOMP_LEVEL_GLOBAL or _SESSION */
 	Oid			roleid;
+	Oid			loginid;		/* the session's role: whose statement query is */
 	char		owner[PGSECCOMP_OWNER_LEN];	/* "G", or the session-level owner */
 	char		type[48];
 	char		query[200];

@@ -240,7 +240,9 @@ foreach my $stmt (
 	"ALTER SYSTEM SET archive_command = 'mkdir /tmp/x'",
 	"ALTER SYSTEM SET restore_command = 'mkdir /tmp/x'",
 	"ALTER SYSTEM SET shared_preload_libraries = 'pgseccomp, evil'",
-	"ALTER SYSTEM SET dynamic_library_path = '/tmp:\$libdir'")
+	"ALTER SYSTEM SET dynamic_library_path = '/tmp:\$libdir'",
+	# The logger makes this directory at the next reload.
+	"ALTER SYSTEM SET log_directory = '/tmp/x'")
 {
 	my ($ret, $stdout, $stderr) = $node->psql('postgres', $stmt);
 	isnt($ret, 0, "$stmt fails") or diag($stderr);
@@ -249,7 +251,7 @@ my ($sys_ret, $sys_out, $sys_err) = $node->psql('postgres', "ALTER SYSTEM SET ss
 like($sys_err, qr/ERROR:  parameter "ssl_passphrase_command" cannot be changed with ALTER SYSTEM while pgseccomp is enabled/,
 	'ALTER SYSTEM of a command run outside any session says why');
 my $auto = slurp_file($node->data_dir . '/postgresql.auto.conf');
-unlike($auto, qr/^[^#]*(syscall|pgseccomp|command|preload|library_path)/m, 'postgresql.auto.conf names none of them');
+unlike($auto, qr/^[^#]*(syscall|pgseccomp|command|preload|library_path|log_directory)/m, 'postgresql.auto.conf names none of them');
 is($node->safe_psql('postgres', "SELECT count(*) FROM pg_db_role_setting WHERE array_to_string(setconfig, ',') ~ 'syscall|pgseccomp'"),
 	'0', 'no role or database setting names one');
 $node->reload;

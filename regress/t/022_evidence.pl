@@ -160,6 +160,17 @@ is($node->safe_psql('postgres', qq{SET ROLE regress_flood; SELECT string_agg(DIS
 is($node->safe_psql('postgres', q{SET ROLE regress_flood; SELECT count(*) FROM seccomp_denials()
  WHERE role = 'regress_flood' AND query = '<insufficient privilege>'}),
 	0, 'nor hidden in seccomp_denials()');
+# A denial in regress_flood's code that another session runs holds that
+# session's statement: it is that session's to see, not regress_flood's.
+$node->safe_psql('postgres', qq{
+CREATE FUNCTION flood_definer() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT sys($NR{getcwd})';
+ALTER FUNCTION flood_definer() OWNER TO regress_flood;
+SELECT flood_definer() /* the superuser's secret */;});
+is($node->safe_psql('postgres', q{SET ROLE regress_flood; SELECT count(*) FILTER (WHERE query = '<insufficient privilege>')
+ || ' ' || count(*) FILTER (WHERE query ~ 'secret') FROM seccomp_denials() WHERE role = 'regress_flood'}),
+	'1 0', 'a denial in its SECURITY DEFINER code does not show the caller\'s statement to its owner');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM seccomp_denials() WHERE role = 'regress_flood' AND query ~ 'secret'}),
+	'1', 'the superuser sees it');
 $node->safe_psql('postgres', 'GRANT pg_read_all_stats TO regress_flood');
 is($node->safe_psql('postgres', qq{SET ROLE regress_flood; SELECT count(*) FROM seccomp_denial_summary()
  WHERE last_query = '<insufficient privilege>'}),

@@ -67,13 +67,24 @@ $node->safe_psql('postgres', q{GRANT EXECUTE ON FUNCTION seccomp_suggest() TO re
 like($out, qr/archiver \[archive_command \(its value is for pg_read_all_settings\)\] \(configured\)/,
 	'a role that may not read the settings sees the setting named without its value') or diag $err;
 unlike($out, qr/archive_command = /, 'and not the value');
+# Another role's commands, as another session's statements: only for its
+# members and pg_read_all_stats.
+$node->safe_psql('postgres', q{COPY (SELECT 1) TO PROGRAM 'cat > /dev/null # superuser secret'});
+$node->safe_psql('postgres', q{GRANT EXECUTE ON FUNCTION seccomp_learned_programs() TO regress_prog});
+($ret, $out, $err) = $as->('regress_prog', q{SELECT string_agg(s, E'\n') FROM seccomp_suggest() s});
+unlike($out, qr/superuser secret/, 'the suggestion hides another role\'s command') or diag $err;
+like($out, qr/<insufficient privilege>/, 'and says so');
+like($out, qr/cat > \/dev\/null\]/, 'but shows the role its own');
+($ret, $out, $err) = $as->('regress_prog',
+	q{SELECT string_agg(DISTINCT coalesce(role::text, '-') || ' ' || command, E'\n' ORDER BY coalesce(role::text, '-') || ' ' || command) FROM seccomp_learned_programs()});
+unlike($out, qr/secret/, 'seccomp_learned_programs() hides it too') or diag $err;
 
 $node->safe_psql('postgres', q{SELECT seccomp_learned_reset()});
 is($node->safe_psql('postgres', $rows), '', 'seccomp_learned_reset() forgets the programs');
 unlike($node->safe_psql('postgres', q{SELECT string_agg(s, E'\n') FROM seccomp_suggest() s}),
 	qr/cat > \/dev\/null/, 'and the suggestion no longer names them');
 
-is($node->safe_psql('postgres', q{SELECT has_function_privilege('regress_prog', 'seccomp_learned_programs()', 'EXECUTE')}),
+is($node->safe_psql('postgres', q{SELECT has_function_privilege('regress_noprog', 'seccomp_learned_programs()', 'EXECUTE')}),
 	'f', 'seccomp_learned_programs() is not for every role');
 unlike(slurp_file($node->logfile), qr/terminated by signal/, 'no process was killed');
 
