@@ -1,8 +1,6 @@
 package bpf
 
 import (
-	"encoding/binary"
-
 	"github.com/pgseccomp/pgseccomp/internal/names"
 	"github.com/pgseccomp/pgseccomp/internal/policy"
 	"github.com/pgseccomp/pgseccomp/internal/settings"
@@ -67,11 +65,7 @@ func (t *Trap) kernelDecisionOf(d policy.Decision, nr int32) (policy.Decision, u
 
 // patchArgs replaces each marker return with a jump to its block.
 func patchArgs(prog []byte, blocks []argBlock) []byte {
-	var insns []insn
-	for i := 0; i < len(prog); i += 8 {
-		insns = append(insns, insn{binary.NativeEndian.Uint16(prog[i:]), prog[i+2], prog[i+3],
-			binary.NativeEndian.Uint32(prog[i+4:])})
-	}
+	insns := decodeInsns(prog)
 	start := make([]int, len(blocks))
 	next := len(insns)
 	for i, b := range blocks {
@@ -86,13 +80,7 @@ func patchArgs(prog []byte, blocks []argBlock) []byte {
 	for _, b := range blocks {
 		insns = append(insns, blockInsns(b)...)
 	}
-	out := make([]byte, 8*len(insns))
-	for i, in := range insns {
-		binary.NativeEndian.PutUint16(out[8*i:], in.op)
-		out[8*i+2], out[8*i+3] = in.jt, in.jf
-		binary.NativeEndian.PutUint32(out[8*i+4:], in.k)
-	}
-	return out
+	return encodeInsns(insns)
 }
 
 // blockInsns is a block: per condition a load of its argument's low word

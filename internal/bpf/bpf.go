@@ -187,15 +187,33 @@ type insn struct {
 	k      uint32
 }
 
+// decodeInsns reads a program as the kernel takes it: 8 bytes an
+// instruction, in native byte order.
+func decodeInsns(prog []byte) []insn {
+	insns := make([]insn, 0, len(prog)/8)
+	for i := 0; i+8 <= len(prog); i += 8 {
+		insns = append(insns, insn{binary.NativeEndian.Uint16(prog[i:]), prog[i+2], prog[i+3],
+			binary.NativeEndian.Uint32(prog[i+4:])})
+	}
+	return insns
+}
+
+// encodeInsns is the inverse of decodeInsns.
+func encodeInsns(insns []insn) []byte {
+	out := make([]byte, 8*len(insns))
+	for i, in := range insns {
+		binary.NativeEndian.PutUint16(out[8*i:], in.op)
+		out[8*i+2], out[8*i+3] = in.jt, in.jf
+		binary.NativeEndian.PutUint32(out[8*i+4:], in.k)
+	}
+	return out
+}
+
 // patchTraps replaces each "return TRACE(data)" with a jump to a tail that
 // returns TRAP(data) when the instruction pointer is in one of ranges,
 // and otherwise the errno of data, or allow for learning.
 func patchTraps(prog []byte, ranges []Range) []byte {
-	var insns []insn
-	for i := 0; i < len(prog); i += 8 {
-		insns = append(insns, insn{binary.NativeEndian.Uint16(prog[i:]), prog[i+2], prog[i+3],
-			binary.NativeEndian.Uint32(prog[i+4:])})
-	}
+	insns := decodeInsns(prog)
 	tails := map[uint16]int{}
 	var order []uint16
 	for _, in := range insns {
@@ -242,13 +260,7 @@ func patchTraps(prog []byte, ranges []Range) []byte {
 		}
 		insns = append(insns, insn{op: bpfRetK, k: retTrap | uint32(data)}, insn{op: bpfRetK, k: fb})
 	}
-	out := make([]byte, 8*len(insns))
-	for i, in := range insns {
-		binary.NativeEndian.PutUint16(out[8*i:], in.op)
-		out[8*i+2], out[8*i+3] = in.jt, in.jf
-		binary.NativeEndian.PutUint32(out[8*i+4:], in.k)
-	}
-	return out
+	return encodeInsns(insns)
 }
 
 // export reads the program back through a memfd: ExportBPF only writes to
